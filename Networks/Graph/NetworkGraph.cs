@@ -1,0 +1,96 @@
+namespace ShuffleNetGpu.Networks.Graph;
+
+/// <summary>Name and shape of one tensor of a weights file (converted) or checkpoint (upstream).</summary>
+public sealed record TensorSpec(string Name, int[] Shape)
+{
+    public long Elements => Shape.Aggregate(1L, (a, b) => a * b);
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>
+/// A network as a list of ops over tensors of known per-image shape, built from a <see cref="ModelConfig"/> by
+/// <see cref="GraphFactory"/>. Tensor 0 is the input [3, 224, 224]. Parameter and multiply-add counts come from here.
+/// </summary>
+public sealed class NetworkGraph
+{
+    public required ModelConfig Config { get; init; }
+    public required IReadOnlyList<TensorInfo> Tensors { get; init; }
+    public required IReadOnlyList<GraphOp> Ops { get; init; }
+    public required int OutputTensor { get; init; }
+
+    /// <summary>Upstream module names whose outputs are graph tensors (<c>first_conv</c>, <c>features.3</c>, ...), in evaluation order.</summary>
+    public required IReadOnlyList<KeyValuePair<string, int>> NamedTensors { get; init; }
+
+    /// <summary>Upstream checkpoint names that hold the same tensor as another name (Large/ExLarge <c>se_block.*</c>).</summary>
+    public required IReadOnlyDictionary<string, string> UpstreamAliases { get; init; }
+
+    public const int InputTensor = 0;
+    public const int InputChannels = 3, InputSize = 224;
+
+    public TensorInfo Output => Tensors[OutputTensor];
+
+    public int? FindNamed(string name)
+    {
+        foreach (var (k, v) in NamedTensors) if (k == name) return v;
+        return null;
+    }
+
+    /// <summary>Multiply-adds of convolutions and linear layers per 224x224 image.</summary>
+    public long Macs => Ops.Sum(o => o.Macs(this));
+
+    /// <summary>Parameters of the upstream model (batch-norm weight and bias counted, running statistics not).</summary>
+    public long Parameters => Ops.Sum(op => op switch
+    {
+        ConvOp c => c.WeightShape.Aggregate(1L, (a, b) => a * b) + (c.BatchNorm is null ? 0 : 2L * c.OutChannels) + (c.HasOwnBias ? c.OutChannels : 0),
+        LinearOp l => (long)l.InFeatures * l.OutFeatures + (l.HasBias ? l.OutFeatures : 0),
+        _ => 0L,
+    });
+
+    /// <summary>The tensors of a converted weights file, in graph order: every convolution has a (folded) bias.</summary>
+    public IEnumerable<TensorSpec> WeightSpecs()
+    {
+        foreach (var op in Ops)
+        {
+            switch (op)
+            {
+                case ConvOp c:
+                    yield return new(c.Name + ".weight", c.WeightShape);
+                    yield return new(c.Name + ".bias", [c.OutChannels]);
+                    break;
+                case LinearOp l:
+                    yield return new(l.Name + ".weight", [l.OutFeatures, l.InFeatures]);
+                    if (l.HasBias) yield return new(l.Name + ".bias", [l.OutFeatures]);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The tensors an upstream state dict holds for this graph (without <c>module.</c>, aliases and training-only heads).</summary>
+    public IEnumerable<TensorSpec> UpstreamSpecs(bool includeBatchCounters = false)
+    {
+        foreach (var op in Ops)
+        {
+            switch (op)
+            {
+                case ConvOp c:
+                    yield return new(c.Name + ".weight", c.WeightShape);
+                    if (c.HasOwnBias) yield return new(c.Name + ".bias", [c.OutChannels]);
+                    if (c.BatchNorm is { } bn)
+                    {
+                        foreach (var part in BatchNormParts) yield return new(bn + part, [c.OutChannels]);
+                        if (includeBatchCounters) yield return new(bn + ".num_batches_tracked", []);
+                    }
+                    break;
+                case LinearOp l:
+                    yield return new(l.Name + ".weight", [l.OutFeatures, l.InFeatures]);
+                    if (l.HasBias) yield return new(l.Name + ".bias", [l.OutFeatures]);
+                    break;
+            }
+        }
+    }
+
+    public static readonly string[] BatchNormParts = [".weight", ".bias", ".running_mean", ".running_var"];
+
+    /// <summary>Batch-norm epsilon of the family (ShuffleNetV2.Large uses 1e-9).</summary>
+    public double BatchNormEpsilon => Config.Family == ModelFamily.Large ? 1e-9 : 1e-5;
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace ShuffleNetGpu.Tests;
+
+/// <summary>Paths of the ground-truth fixtures shipped in the repository (copied next to the test assembly).</summary>
+public static class Fixtures
+{
+    public static string Root => Path.Combine(AppContext.BaseDirectory, "fixtures");
+    public static string TinyDir(string id) => Path.Combine(Root, "tiny", id);
+    public static string Checkpoint(string id) => Path.Combine(TinyDir(id), "checkpoint.pth.tar");
+    public static string ModelCounts => Path.Combine(Root, "model_counts.json");
+
+    public static readonly string[] TinyIds =
+    [
+        "tiny-detnas", "tiny-oneshot", "tiny-shufflenetv1-g3", "tiny-shufflenetv1-g8",
+        "tiny-shufflenetv2", "tiny-shufflenetv2-exlarge", "tiny-shufflenetv2-large", "tiny-shufflenetv2plus",
+    ];
+
+    public static IEnumerable<object[]> TinyIdData => TinyIds.Select(id => new object[] { id });
+
+    public static JsonElement Spec(string id) => JsonDocument.Parse(File.ReadAllText(Path.Combine(TinyDir(id), "spec.json"))).RootElement;
+
+    /// <summary>The per-block activations (bulky, kept in ../shared only), or null when that folder is absent.</summary>
+    public static string? ActivationDir(string id)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "tiny", id, "act");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    public static IEnumerable<(string Id, long Params, long AuxParams, long Macs)> Counts()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(ModelCounts));
+        foreach (var e in doc.RootElement.EnumerateArray())
+            yield return (e.GetProperty("id").GetString()!, e.GetProperty("params").GetInt64(), e.GetProperty("aux_params").GetInt64(), e.GetProperty("macs").GetInt64());
+    }
+}
