@@ -1,1 +1,3 @@
-return 0;
+using ShuffleNetGpu.Cli;
+
+return ShuffleNetCli.Run(args, Console.Out, Console.Error);

@@ -25,6 +25,21 @@ public static class ModelZoo
         return numClasses == config.NumClasses ? config : config with { NumClasses = numClasses };
     }
 
+    /// <summary>
+    /// Parameters of the training-only <c>predict_56/28/14</c> heads a released checkpoint also holds (not part of any
+    /// graph): each is Conv_BN_ReLU(in, out, 1), Conv_BN_ReLU(out, out, 3), Linear(out, 1000) with bias.
+    /// </summary>
+    public static long AuxiliaryParameters(string id)
+    {
+        (int In, int Out)[] heads = id switch
+        {
+            "shufflenetv2-large" => [(256, 256), (512, 512), (1024, 1024)],
+            "shufflenetv2-exlarge" => [(320, 256), (640, 512), (1280, 1024)],
+            _ => [],
+        };
+        return heads.Sum(h => (long)h.In * h.Out + 2L * h.Out + 9L * h.Out * h.Out + 2L * h.Out + 1000L * h.Out + 1000);
+    }
+
     /// <summary>OneShot's mid width rule: <c>int((out // 2) * scale)</c> of the float64 product.</summary>
     public static int OneShotMid(int outChannels, double scale) => (int)((outChannels / 2) * scale);
 

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Families;
+using ShuffleNetGpu.Networks.Weights;
+
+namespace ShuffleNetGpu.Cli.Commands;
+
+static class InfoCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Argument<string?>("model") { Description = "A zoo id, a converted .safetensors file or a checkpoint.", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Every released configuration." };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output." };
+        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json };
+        command.SetAction(parse =>
+        {
+            string? name = parse.GetValue(model);
+            bool asJson = parse.GetValue(json);
+            if (parse.GetValue(all) == (name is not null))
+                throw new ShuffleNetException("info: give either a MODEL or --all");
+            var rows = parse.GetValue(all)
+                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id))).ToList()
+                : [Describe(name!, ModelSource.Config(name!))];
+            if (asJson)
+            {
+                JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
+                output.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                foreach (var r in rows)
+                    output.WriteLine($"{r["id"]}: {r["family"]}, {(long)r["params"]!:N0} parameters, {(long)r["macs"]!:N0} multiply-adds, config {r["config"]!.ToJsonString()}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    static JsonObject Describe(string id, ModelConfig config)
+    {
+        var graph = GraphFactory.Build(config);
+        return new JsonObject
+        {
+            ["id"] = id,
+            ["family"] = ModelWeights.JsonFamilyName(config.Family),
+            ["params"] = graph.Parameters,
+            ["aux_params"] = ModelZoo.AuxiliaryParameters(id),
+            ["macs"] = graph.Macs,
+            ["config"] = JsonNode.Parse(config.ToJson()),
+        };
+    }
+}

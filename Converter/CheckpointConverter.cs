@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using ShuffleNetGpu.Converter.Inference;
+using ShuffleNetGpu.Converter.Torch;
+using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Families;
+using ShuffleNetGpu.Networks.Graph;
+using ShuffleNetGpu.Networks.Weights;
+
+namespace ShuffleNetGpu.Converter;
+
+public sealed record ConvertOptions
+{
+    /// <summary>When set, the checkpoint must be this released configuration (a zoo id); the first disagreeing tensor is named.</summary>
+    public string? ExpectedModelId { get; init; }
+
+    /// <summary>Accept NaN/Inf weights (some released files hold them); refused by default, naming the tensor.</summary>
+    public bool AllowNonFinite { get; init; }
+}
+
+/// <summary>
+/// Turns an upstream PyTorch checkpoint into the converted weights format: read safely, infer the configuration,
+/// check every tensor against the graph, fold batch norm into the convolution before it, drop training-only heads.
+/// </summary>
+public static class CheckpointConverter
+{
+    public static ModelWeights Convert(string checkpointPath, ConvertOptions? options = null)
+    {
+        options ??= new ConvertOptions();
+        var checkpoint = TorchCheckpointReader.Read(checkpointPath);
+        string source = Path.GetFileName(checkpointPath);
+        var byName = new Dictionary<string, TorchTensor>();
+        foreach (var t in checkpoint.Tensors) byName[t.Name] = t;
+        var shapes = byName.Where(kv => !IsTrainingOnly(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+
+        if (options.ExpectedModelId is { } id) CheckReleased(id, shapes, source);
+        var config = ArchitectureInference.Infer(shapes, source);
+        var graph = GraphFactory.Build(config);
+        CheckpointMatcher.Check(graph, byName, source);
+
+        var tensors = Fold(graph, byName);
+        if (!options.AllowNonFinite)
+            foreach (var spec in graph.WeightSpecs())
+            {
+                var data = tensors[spec.Name];
+                int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+                if (bad >= 0)
+                    throw new NonFiniteWeightException(spec.Name,
+                        $"{source}: weight {spec.Name} holds {data[bad]} at index {bad} (after batch-norm folding); pass --allow-nonfinite to convert anyway");
+            }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["source_file"] = source,
+            ["source_sha256"] = Sha256(checkpointPath),
+            ["source_layout"] = checkpoint.Layout,
+        };
+        if (options.ExpectedModelId is { } modelId) metadata["model_id"] = modelId;
+        return new ModelWeights(config, tensors, metadata, source);
+    }
+
+    /// <summary>Converts and writes <paramref name="outputPath"/> atomically; a failed conversion leaves no file.</summary>
+    public static ModelWeights ConvertToFile(string checkpointPath, string outputPath, ConvertOptions? options = null)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        if (!Directory.Exists(dir)) throw new ShuffleNetException($"{outputPath}: output folder {dir} does not exist");
+        var weights = Convert(checkpointPath, options);
+        weights.Save(outputPath);
+        return weights;
+    }
+
+    /// <summary>The <c>predict_56/28/14</c> heads of Large and ExLarge are used only in training.</summary>
+    public static bool IsTrainingOnly(string name) => name.StartsWith("predict_", StringComparison.Ordinal);
+
+    static void CheckReleased(string id, IReadOnlyDictionary<string, int[]> shapes, string source)
+    {
+        var released = GraphFactory.Build(ModelZoo.Get(id));
+        foreach (var spec in released.UpstreamSpecs())
+        {
+            if (!shapes.TryGetValue(spec.Name, out var shape))
+                throw new ArchitectureException($"{source}: is not {id}: it lacks tensor {spec.Name} {spec.ShapeText}");
+            if (!shape.SequenceEqual(spec.Shape))
+                throw new ArchitectureException($"{source}: is not {id}: tensor {spec.Name} has shape [{string.Join(", ", shape)}], {id} has {spec.ShapeText}");
+        }
+    }
+
+    /// <summary>
+    /// Batch norm after a convolution becomes a per-output-channel scale of the weights and a bias:
+    /// <c>s = gamma / sqrt(var + eps)</c>, <c>W' = W s</c>, <c>b' = (b - mean) s + beta</c> (computed in double).
+    /// </summary>
+    static Dictionary<string, float[]> Fold(NetworkGraph graph, IReadOnlyDictionary<string, TorchTensor> t)
+    {
+        var result = new Dictionary<string, float[]>();
+        double eps = graph.BatchNormEpsilon;
+        foreach (var op in graph.Ops)
+        {
+            switch (op)
+            {
+                case ConvOp c:
+                {
+                    var w = t[c.Name + ".weight"].Data;
+                    var ownBias = c.HasOwnBias ? t[c.Name + ".bias"].Data : null;
+                    var weight = new float[w.Length];
+                    var bias = new float[c.OutChannels];
+                    int perOut = w.Length / c.OutChannels;
+                    for (int o = 0; o < c.OutChannels; o++)
+                    {
+                        double scale = 1, shift = ownBias?[o] ?? 0;
+                        if (c.BatchNorm is { } bn)
+                        {
+                            double gamma = t[bn + ".weight"].Data[o], beta = t[bn + ".bias"].Data[o];
+                            double mean = t[bn + ".running_mean"].Data[o], variance = t[bn + ".running_var"].Data[o];
+                            scale = gamma / Math.Sqrt(variance + eps);
+                            shift = (shift - mean) * scale + beta;
+                        }
+                        for (int i = 0; i < perOut; i++) weight[o * perOut + i] = (float)(w[o * perOut + i] * scale);
+                        bias[o] = (float)shift;
+                    }
+                    result[c.Name + ".weight"] = weight;
+                    result[c.Name + ".bias"] = bias;
+                    break;
+                }
+                case LinearOp l:
+                    result[l.Name + ".weight"] = t[l.Name + ".weight"].Data;
+                    if (l.HasBias) result[l.Name + ".bias"] = t[l.Name + ".bias"].Data;
+                    break;
+            }
+        }
+        return result;
+    }
+
+    static string Sha256(string path)
+    {
+        using var f = File.OpenRead(path);
+        return System.Convert.ToHexStringLower(SHA256.HashData(f));
+    }
+}

@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ShuffleNetGpu.Runtime.IO;
+
+/// <summary>A bad or unsupported .npy file.</summary>
+public sealed class NpyFormatException(string message) : ShuffleNetException(message);
+
+/// <summary>
+/// NumPy .npy files holding float32, C order: what <c>shufflenet run</c> reads and writes. Reads format versions 1-3,
+/// little-endian <c>&lt;f4</c> only (float64 <c>&lt;f8</c> is converted); writes version 1. Written by hand: the
+/// format is a magic string, a Python-literal header and raw data, and no maintained .NET reader is served here.
+/// </summary>
+public static partial class NpyFile
+{
+    static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    public static (int[] Shape, float[] Data) Read(string path)
+    {
+        if (Directory.Exists(path)) throw new NpyFormatException($"{path}: is a directory, expected a .npy file");
+        if (!File.Exists(path)) throw new NpyFormatException($"{path}: file not found");
+        using var f = File.OpenRead(path);
+        NpyFormatException Bad(string what) => new($"{path}: {what}");
+        Span<byte> pre = stackalloc byte[10];
+        if (f.Read(pre) < 10 || !pre[..6].SequenceEqual(Magic)) throw Bad("not a NumPy .npy file (bad magic)");
+        int major = pre[6];
+        long headerLength;
+        if (major == 1) headerLength = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..]);
+        else if (major is 2 or 3)
+        {
+            Span<byte> two = stackalloc byte[2];
+            f.ReadExactly(two);
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], two[0], two[1]]);
+        }
+        else throw Bad($"npy format version {major} is not supported");
+        if (headerLength > 1 << 20 || headerLength > f.Length - f.Position) throw Bad($"header length {headerLength} does not fit the file");
+        var headerBytes = new byte[headerLength];
+        f.ReadExactly(headerBytes);
+        string header = Encoding.Latin1.GetString(headerBytes);
+
+        var descr = Descr().Match(header);
+        var order = FortranOrder().Match(header);
+        var shapeMatch = ShapeField().Match(header);
+        if (!descr.Success || !order.Success || !shapeMatch.Success) throw Bad($"header '{header.Trim()}' lacks descr, fortran_order or shape");
+        if (order.Groups[1].Value != "False") throw Bad("Fortran-order arrays are not supported (save with C order)");
+        string dtype = descr.Groups[1].Value;
+        if (dtype is not ("<f4" or "<f8")) throw Bad($"dtype '{dtype}' is not supported, expected float32 ('<f4')");
+        var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, out int d) && d >= 0 ? d : throw Bad($"bad dimension '{s}' in shape")).ToArray();
+        long count = shape.Aggregate(1L, (a, b) => checked(a * b));
+        int size = dtype == "<f4" ? 4 : 8;
+        if (count * size != f.Length - f.Position)
+            throw Bad($"shape ({string.Join(", ", shape)}) needs {count * size} bytes of data, the file holds {f.Length - f.Position}");
+        var data = new float[count];
+        if (size == 4) f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+        else
+        {
+            var doubles = new double[count];
+            f.ReadExactly(MemoryMarshal.AsBytes(doubles.AsSpan()));
+            for (long i = 0; i < count; i++) data[i] = (float)doubles[i];
+        }
+        return (shape, data);
+    }
+
+    /// <summary>Writes a version-1 float32 file through a temporary file and a rename.</summary>
+    public static void Write(string path, ReadOnlySpan<int> shape, ReadOnlySpan<float> data)
+    {
+        long count = 1;
+        foreach (int d in shape) count *= d;
+        if (count != data.Length) throw new ArgumentException($"{data.Length} values do not fill shape ({string.Join(", ", shape.ToArray())})");
+        string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape.ToArray());
+        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(dir)) throw new NpyFormatException($"{path}: output folder {dir} does not exist");
+        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.CreateNew))
+            {
+                f.Write(Magic);
+                f.Write([1, 0]);
+                Span<byte> len = stackalloc byte[2];
+                BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
+                f.Write(len);
+                f.Write(Encoding.Latin1.GetBytes(header));
+                f.Write(MemoryMarshal.AsBytes(data));
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    [GeneratedRegex(@"'descr':\s*'([^']*)'")] private static partial Regex Descr();
+    [GeneratedRegex(@"'fortran_order':\s*(True|False)")] private static partial Regex FortranOrder();
+    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")] private static partial Regex ShapeField();
+}

@@ -1,0 +1,37 @@
+using ShuffleNetGpu.Converter;
+using ShuffleNetGpu.Runtime.IO;
+using Xunit.Abstractions;
+
+namespace ShuffleNetGpu.Tests.Reference;
+
+/// <summary>The oracle itself must reproduce PyTorch: every fixture's logits, from the converted weights.</summary>
+public class ReferenceExecutorTests(ITestOutputHelper log)
+{
+    public static double RelativeL2(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double d = (double)actual[i] - expected[i];
+            num += d * d;
+            den += (double)expected[i] * expected[i];
+        }
+        return Math.Sqrt(num / Math.Max(den, 1e-30));
+    }
+
+    public static double Tolerance(string id) => Math.Max(1e-4, 4 * Fixtures.Spec(id).GetProperty("torch_fp32_rel_l2_error").GetDouble());
+
+    [Theory]
+    [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
+    public void ReferenceReproducesFixtureLogits(string id)
+    {
+        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
+        var (shape, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "input.npy"));
+        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
+        var values = ReferenceExecutor.Run(weights, input, shape[0]);
+        var logits = values[weights.Graph.OutputTensor];
+        double error = RelativeL2(logits, expected);
+        log.WriteLine($"{id}: relative L2 error {error:E3} (tolerance {Tolerance(id):E3})");
+        if (error > Tolerance(id)) ActivationReport.ThrowFirstDivergence(id, weights.Graph, values, error);
+    }
+}
