@@ -1,0 +1,9 @@
+namespace ShuffleNetGpu.Runtime.Backends;
+
+/// <summary>An unknown backend name, or a backend that is not present or failed to start on this machine.
+/// The message says why and lists the valid (or present) backends.</summary>
+public sealed class BackendException : ShuffleNetException
+{
+    public BackendException(string message) : base(message) { }
+    public BackendException(string message, Exception inner) : base(message, inner) { }
+}

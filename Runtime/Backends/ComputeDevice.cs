@@ -1,0 +1,237 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace ShuffleNetGpu.Runtime.Backends;
+
+/// <summary>
+/// One ILGPU accelerator together with the ILGPU <see cref="Context"/> that owns it. Create it with
+/// <see cref="Create"/>; dispose it to free the device (the accelerator, then the context).
+/// </summary>
+/// <remarks>Every context is created with ILGPU.Algorithms enabled (<c>EnableAlgorithms()</c>).</remarks>
+public sealed class ComputeDevice : IDisposable
+{
+    private readonly Context context;
+    private bool disposed;
+
+    private ComputeDevice(Context context, Accelerator accelerator, BackendKind kind, string description,
+        bool compatibilityMode, string? fallbackReason)
+    {
+        this.context = context;
+        Accelerator = accelerator;
+        Kind = kind;
+        Description = description;
+        OpenCLCompatibilityMode = compatibilityMode;
+        FallbackReason = fallbackReason;
+    }
+
+    /// <summary>The backend actually used (never <see cref="BackendKind.Auto"/>).</summary>
+    public BackendKind Kind { get; }
+
+    /// <summary>One log-worthy line: the device name and, for CUDA, architecture, driver version and PTX ISA;
+    /// for OpenCL, vendor, platform, OpenCL C version and whether compatibility mode is used.</summary>
+    public string Description { get; }
+
+    /// <summary>The ILGPU accelerator to allocate buffers on and load kernels with.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The ILGPU context owning <see cref="Accelerator"/>.</summary>
+    public Context Context => context;
+
+    /// <summary>True if this is an OpenCL device running in <see cref="OpenCLCompatibility">compatibility
+    /// mode</see> (its kernel rules apply).</summary>
+    public bool OpenCLCompatibilityMode { get; }
+
+    /// <summary>For <see cref="BackendKind.Auto"/>: why better backends were passed over
+    /// (e.g. <c>cuda: libcuda.so.1 not found; opencl: no GPU device</c>); otherwise null.</summary>
+    public string? FallbackReason { get; }
+
+    /// <summary>Creates the accelerator for <paramref name="kind"/>. <see cref="BackendKind.Auto"/> picks CUDA,
+    /// then an OpenCL GPU, then ilgpu-cpu (<see cref="FallbackReason"/> says why); a backend that is present but
+    /// fails to start is an error, also under Auto, rather than a silent fall back to slower emulation.
+    /// <c>opencl</c> prefers GPUs, then devices ILGPU supports natively, then the enumeration order.</summary>
+    /// <param name="kind">The backend.</param>
+    /// <param name="level">ILGPU's optimization level; null keeps ILGPU's default (O1), except for an OpenCL device in
+    /// compatibility mode, which needs O2 (see <see cref="OpenCLCompatibility.RequiredLevel"/>) and gets it.</param>
+    /// <exception cref="BackendException">The backend is not present here (the message says why and lists the
+    /// present ones) or failed to start, or OpenCL compatibility mode was asked for with a level below O2.</exception>
+    public static ComputeDevice Create(BackendKind kind, OptimizationLevel? level = null)
+    {
+        IlgpuNativeLibraries.EnsureRegistered();
+        switch (kind)
+        {
+            case BackendKind.Cuda:
+                return CreateCuda(level, out var cudaReason) ?? throw NotPresent(kind, cudaReason!);
+            case BackendKind.OpenCL:
+                return CreateOpenCL(level, gpuOnly: false, out var clReason) ?? throw NotPresent(kind, clReason!);
+            case BackendKind.IlgpuCpu:
+                return CreateCpu(level, fallbackReason: null);
+            case BackendKind.Auto:
+                var cuda = CreateCuda(level, out var whyNotCuda);
+                if (cuda is not null)
+                    return cuda;
+                var opencl = CreateOpenCL(level, gpuOnly: true, out var whyNotOpenCL);
+                if (opencl is not null)
+                    return opencl;
+                return CreateCpu(level, $"cuda: {whyNotCuda}; opencl: {whyNotOpenCL}");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a BackendKind");
+        }
+    }
+
+    /// <summary>Parses <paramref name="backendName"/> (see <see cref="BackendNames.Parse"/>) and creates it.</summary>
+    public static ComputeDevice Create(string backendName, OptimizationLevel? level = null) =>
+        Create(BackendNames.Parse(backendName), level);
+
+    /// <summary>Lists cuda, opencl and ilgpu-cpu: for present ones the device(s) they would use, for absent ones
+    /// why not (e.g. <c>cuda: libcuda.so.1 not found</c>, <c>opencl: no platform</c>). Creates no accelerator.</summary>
+    public static IReadOnlyList<BackendInfo> Probe()
+    {
+        var cuda = BackendDiscovery.ScanCuda();
+        var opencl = BackendDiscovery.ScanOpenCL();
+        return
+        [
+            cuda.Usable.Count > 0
+                ? new BackendInfo(BackendKind.Cuda, true, string.Join("; ", cuda.Usable.Select(BackendDiscovery.Describe)))
+                : new BackendInfo(BackendKind.Cuda, false, cuda.Reason!),
+            opencl.Usable.Count > 0
+                ? new BackendInfo(BackendKind.OpenCL, true, string.Join("; ", opencl.Usable.Select(d =>
+                    BackendDiscovery.Describe(d, compatibilityMode: !OpenCLCompatibility.IsNativelySupported(d)))))
+                : new BackendInfo(BackendKind.OpenCL, false, opencl.Reason!),
+            new BackendInfo(BackendKind.IlgpuCpu, true, BackendDiscovery.DescribeCpu()),
+        ];
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        Accelerator.Dispose();
+        context.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Kind.ToName()}: {Description}";
+
+    // ------------------------------------------------------------------------------------------------
+
+    private static Context CreateContext(OptimizationLevel? level, Action<Context.Builder> devices) =>
+        Context.Create(builder =>
+        {
+            devices(builder);
+            if (level is { } l)
+                builder.Optimize(l);
+            builder.EnableAlgorithms();
+        });
+
+    private static ComputeDevice? CreateCuda(OptimizationLevel? level, out string? reason)
+    {
+        var scan = BackendDiscovery.ScanCuda();
+        if (scan.Usable.Count == 0)
+        {
+            reason = scan.Reason;
+            return null;
+        }
+        var context = CreateContext(level, b => b.Cuda(BackendDiscovery.IsUsableByIlgpu));
+        try
+        {
+            var devices = context.GetCudaDevices();
+            if (devices.Count == 0)
+                throw new BackendException("cuda: the CUDA device disappeared between probing and creating the context");
+            var device = devices[0];
+            var accelerator = device.CreateCudaAccelerator(context);
+            reason = null;
+            return new ComputeDevice(context, accelerator, BackendKind.Cuda, BackendDiscovery.Describe(device), false, null);
+        }
+        catch (Exception e) when (e is not BackendException)
+        {
+            context.Dispose();
+            throw new BackendException($"cuda: creating the accelerator failed: {e.Message}", e);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    private static ComputeDevice? CreateOpenCL(OptimizationLevel? level, bool gpuOnly, out string? reason)
+    {
+        var scan = BackendDiscovery.ScanOpenCL();
+        var candidates = gpuOnly ? scan.Usable.Where(BackendDiscovery.IsGpu).ToList() : scan.Usable;
+        if (candidates.Count == 0)
+        {
+            reason = scan.Reason
+                ?? $"no GPU device (present, used only by --backend opencl: {string.Join(", ", scan.Usable.Select(d => d.Name.Trim()))})";
+            return null;
+        }
+        // The device we will pick is the first of the same ranking applied to the context's devices below.
+        bool needsCompatibility = !OpenCLCompatibility.IsNativelySupported(candidates[0]);
+        if (gpuOnly && needsCompatibility && level is { } asked && asked < OpenCLCompatibility.RequiredLevel)
+        {
+            // Auto: skip rather than fail, the caller did not ask for OpenCL.
+            reason = $"{candidates[0].Name.Trim()} needs compatibility mode, which needs optimization level " +
+                     $"{OpenCLCompatibility.RequiredLevel}, not {asked}";
+            return null;
+        }
+        var effectiveLevel = needsCompatibility ? OpenCLCompatibility.RequireLevel(level, candidates[0].Name.Trim()) : level;
+        var context = CreateContext(effectiveLevel, b => b.OpenCL(d =>
+            (OpenCLCompatibility.IsNativelySupported(d) || OpenCLCompatibility.IsCompatible(d)) &&
+            (!gpuOnly || BackendDiscovery.IsGpu(d))));
+        try
+        {
+            var registered = new List<CLDevice>();
+            foreach (var d in context.GetCLDevices())
+                registered.Add(d);
+            var ranked = BackendDiscovery.Rank(registered);
+            if (ranked.Count == 0)
+                throw new BackendException("opencl: the OpenCL device disappeared between probing and creating the context");
+            var device = ranked[0];
+            if (!OpenCLCompatibility.IsNativelySupported(device) && !needsCompatibility)
+                throw new BackendException("opencl: the OpenCL devices changed between probing and creating the context");
+            // Compatibility mode: see OpenCLCompatibility (ILGPU 1.5.3 refuses OpenCL C 1.2 devices).
+            bool compatibilityMode = OpenCLCompatibility.Apply(device);
+            var accelerator = device.CreateCLAccelerator(context);
+            reason = null;
+            return new ComputeDevice(context, accelerator, BackendKind.OpenCL,
+                BackendDiscovery.Describe(device, compatibilityMode), compatibilityMode, null);
+        }
+        catch (Exception e) when (e is not BackendException)
+        {
+            context.Dispose();
+            throw new BackendException($"opencl: creating the accelerator failed: {e.Message}", e);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    private static ComputeDevice CreateCpu(OptimizationLevel? level, string? fallbackReason)
+    {
+        var context = CreateContext(level, b => b.CPU(BackendDiscovery.CpuDevice));
+        try
+        {
+            var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context);
+            return new ComputeDevice(context, accelerator, BackendKind.IlgpuCpu, BackendDiscovery.DescribeCpu(), false,
+                fallbackReason);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    private static BackendException NotPresent(BackendKind kind, string reason)
+    {
+        var present = Probe().Where(p => p.IsPresent).Select(p => p.Name);
+        return new BackendException(
+            $"backend '{kind.ToName()}' is not present on this machine: {reason}; present backends: {string.Join(", ", present)}");
+    }
+}
