@@ -1,0 +1,61 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>Argument validation shared by the launchers (host side only).</summary>
+internal static class Checks
+{
+    public static void Positive(int value, string name, string op)
+    {
+        if (value < 1)
+            throw new ArgumentOutOfRangeException(name, value, $"{op}: {name} must be at least 1.");
+    }
+
+    public static void NonNegative(int value, string name, string op)
+    {
+        if (value < 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{op}: {name} must not be negative.");
+    }
+
+    /// <summary>Every index a kernel computes must fit in an int.</summary>
+    public static void FitsInt(long count, string what, string op)
+    {
+        if (count > int.MaxValue)
+            throw new ArgumentException($"{op}: {what} has {count} elements; kernels index with int (max {int.MaxValue}).");
+    }
+
+    public static void Input(ChannelMap map, int channels, int totalChannels, string name, string op)
+    {
+        Positive(totalChannels, name + "TotalChannels", op);
+        string? error = map.Validate(channels, totalChannels);
+        if (error != null)
+            throw new ArgumentException($"{op}: input '{name}': {error}.");
+    }
+
+    public static void OutputSlice(int channels, int totalChannels, int channelOffset, string op)
+    {
+        Positive(totalChannels, "OutTotalChannels", op);
+        NonNegative(channelOffset, "OutChannelOffset", op);
+        if ((long)channelOffset + channels > totalChannels)
+            throw new ArgumentException(
+                $"{op}: output slice [{channelOffset}, {channelOffset + channels}) exceeds OutTotalChannels {totalChannels}.");
+    }
+
+    public static void View(ArrayView<float> view, long required, string name, string op)
+    {
+        if (!view.IsValid)
+            throw new ArgumentException($"{op}: view '{name}' is not valid.", name);
+        if (view.Length < required)
+            throw new ArgumentException($"{op}: view '{name}' has {view.Length} elements, needs {required}.", name);
+        FitsInt(required, name, op);
+    }
+
+    public static void ExactView(ArrayView<float> view, long required, string name, string op)
+    {
+        if (!view.IsValid)
+            throw new ArgumentException($"{op}: view '{name}' is not valid.", name);
+        if (view.Length != required)
+            throw new ArgumentException($"{op}: view '{name}' has {view.Length} elements, expected {required}.", name);
+    }
+}

@@ -1,0 +1,155 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>
+/// General grouped 2-D convolution (NCHW float32) with bias and an activation epilogue:
+/// <c>out[n, co, y, x] = act(sum_{ci, ky, kx} w[co, ci, ky, kx] * in[n, g * Cin/G + ci, y * s - p + ky, x * s - p + kx] + b[co])</c>
+/// (g = co / (Cout / Groups), zero padding), any groups, stride, kernel size and padding. Input read through
+/// <see cref="ConvParams.InMap"/>, output written into a channel slice. One thread per output element.
+/// </summary>
+public sealed class Conv2d
+{
+    private const string Op = nameof(Conv2d);
+
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams>[] kernels;
+
+    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    public Conv2d(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
+            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
+    }
+
+    /// <summary>The accelerator the kernels were compiled for.</summary>
+    public Accelerator Accelerator { get; }
+
+    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams> Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
+        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ConvParams>(Kernel<TAct>);
+
+    /// <summary>
+    /// Enqueues the convolution on <paramref name="stream"/> (the accelerator's default stream if null); does not
+    /// synchronise. <paramref name="output"/> must not overlap the other views.
+    /// </summary>
+    /// <param name="stream">Stream to launch on, or null for the default stream.</param>
+    /// <param name="input">Input buffer, at least N * InTotalChannels * H * W elements.</param>
+    /// <param name="weight">Weight [Cout, Cin / Groups, K, K], exactly that many elements.</param>
+    /// <param name="bias">Bias [Cout], exactly Cout elements.</param>
+    /// <param name="output">Output buffer, at least N * OutTotalChannels * Ho * Wo elements; only the slice is written.</param>
+    /// <param name="p">Shape (see <see cref="ConvParams.Create"/>).</param>
+    /// <param name="activation">Epilogue applied after the bias.</param>
+    /// <exception cref="ArgumentException">Inconsistent shape, map, slice or view sizes.</exception>
+    public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, ActivationKind activation)
+    {
+        activation.ThrowIfUndefined();
+        p.Validate(Op);
+        Checks.View(input, p.InputBufferLength, nameof(input), Op);
+        Checks.ExactView(weight, p.WeightLength, nameof(weight), Op);
+        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
+        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
+        Checks.FitsInt(p.OutputElements, "output", Op);
+        kernels[(int)activation](stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, weight, bias,
+            output, p);
+    }
+
+    /// <summary>The kernel: one thread per output element (index over N x Cout x Ho x Wo).</summary>
+    internal static void Kernel<TAct>(Index1D index, ArrayView<float> input, ArrayView<float> weight,
+        ArrayView<float> bias, ArrayView<float> output, ConvParams p) where TAct : struct, IActivation
+    {
+        int idx = index.X;
+        int ox = idx % p.Wo;
+        int t = idx / p.Wo;
+        int oy = t % p.Ho;
+        t /= p.Ho;
+        int co = t % p.Cout;
+        int n = t / p.Cout;
+
+        int cinPerGroup = p.Cin / p.Groups;
+        int g = co / (p.Cout / p.Groups);
+        int hw = p.H * p.W;
+        int kk = p.K * p.K;
+        int iy0 = oy * p.Stride - p.Pad;
+        int ix0 = ox * p.Stride - p.Pad;
+
+        float acc = 0f;
+        for (int ci = 0; ci < cinPerGroup; ci++)
+        {
+            int inBase = (n * p.InTotalChannels + p.InMap.Source(g * cinPerGroup + ci)) * hw;
+            int wBase = (co * cinPerGroup + ci) * kk;
+            for (int ky = 0; ky < p.K; ky++)
+            {
+                int iy = iy0 + ky;
+                if (iy < 0 || iy >= p.H)
+                    continue;
+                int rowBase = inBase + iy * p.W;
+                int wRow = wBase + ky * p.K;
+                for (int kx = 0; kx < p.K; kx++)
+                {
+                    int ix = ix0 + kx;
+                    if (ix < 0 || ix >= p.W)
+                        continue;
+                    acc += weight[wRow + kx] * input[rowBase + ix];
+                }
+            }
+        }
+
+        int outIndex = ((n * p.OutTotalChannels + p.OutChannelOffset + co) * p.Ho + oy) * p.Wo + ox;
+        output[outIndex] = default(TAct).Apply(acc + bias[co]);
+    }
+
+    /// <summary>
+    /// Plain scalar reference (the test oracle; also usable by a full-network reference). Same formula, layout
+    /// and summation order as the kernel (ci, ky, kx; bias added last). Writes only the output slice.
+    /// </summary>
+    /// <exception cref="ArgumentException">Inconsistent shape or too-short spans.</exception>
+    public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, in ConvParams p, ActivationKind activation)
+    {
+        activation.ThrowIfUndefined();
+        p.Validate(Op);
+        ReferenceChecks.Span(input.Length, p.InputBufferLength, nameof(input), Op);
+        ReferenceChecks.Exact(weight.Length, p.WeightLength, nameof(weight), Op);
+        ReferenceChecks.Exact(bias.Length, p.Cout, nameof(bias), Op);
+        ReferenceChecks.Span(output.Length, p.OutputBufferLength, nameof(output), Op);
+
+        int cinPerGroup = p.Cin / p.Groups, coutPerGroup = p.Cout / p.Groups;
+        int hw = p.H * p.W, kk = p.K * p.K;
+        for (int n = 0; n < p.N; n++)
+        for (int co = 0; co < p.Cout; co++)
+        {
+            int g = co / coutPerGroup;
+            for (int oy = 0; oy < p.Ho; oy++)
+            for (int ox = 0; ox < p.Wo; ox++)
+            {
+                float acc = 0f;
+                for (int ci = 0; ci < cinPerGroup; ci++)
+                {
+                    int inBase = (n * p.InTotalChannels + p.InMap.Source(g * cinPerGroup + ci)) * hw;
+                    int wBase = (co * cinPerGroup + ci) * kk;
+                    for (int ky = 0; ky < p.K; ky++)
+                    {
+                        int iy = oy * p.Stride - p.Pad + ky;
+                        if (iy < 0 || iy >= p.H)
+                            continue;
+                        for (int kx = 0; kx < p.K; kx++)
+                        {
+                            int ix = ox * p.Stride - p.Pad + kx;
+                            if (ix < 0 || ix >= p.W)
+                                continue;
+                            acc += weight[wBase + ky * p.K + kx] * input[inBase + iy * p.W + ix];
+                        }
+                    }
+                }
+                output[((n * p.OutTotalChannels + p.OutChannelOffset + co) * p.Ho + oy) * p.Wo + ox] =
+                    activation.Apply(acc + bias[co]);
+            }
+        }
+    }
+}

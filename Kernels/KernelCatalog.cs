@@ -1,0 +1,46 @@
+using System.Reflection;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>One compiled kernel: the specialised C# method ILGPU compiles and how it is launched.</summary>
+/// <param name="Name">Op and specialisation, e.g. "Conv2d&lt;Relu&gt;".</param>
+/// <param name="Method">The (closed generic) kernel method.</param>
+/// <param name="ExplicitlyGrouped">True for kernels loaded with <c>LoadKernel</c> (grid and group given at
+/// launch, shared memory and barriers); false for auto-grouped kernels (first parameter the index).</param>
+public sealed record KernelEntryPoint(string Name, MethodInfo Method, bool ExplicitlyGrouped);
+
+/// <summary>
+/// Every kernel method the launchers load, specialised the same way (one per activation, per pointwise tile).
+/// For diagnostics and offline checks, e.g. compiling each to PTX or OpenCL C without a device.
+/// </summary>
+public static class KernelCatalog
+{
+    private static readonly Type[] Activations =
+        [typeof(Identity), typeof(Relu), typeof(HardSwish), typeof(HardSigmoid), typeof(Sigmoid)];
+
+    /// <summary>All entry points.</summary>
+    public static IReadOnlyList<KernelEntryPoint> EntryPoints { get; } = Build();
+
+    private static List<KernelEntryPoint> Build()
+    {
+        var list = new List<KernelEntryPoint>();
+        foreach (var op in new[] { typeof(Conv2d), typeof(DepthwiseConv2d), typeof(Linear), typeof(ScaleChannels),
+                     typeof(AddActivation), typeof(CopyChannels) })
+        foreach (var act in Activations)
+            list.Add(new($"{op.Name}<{act.Name}>", KernelMethod(op).MakeGenericMethod(act), false));
+
+        foreach (var tile in new[] { typeof(PointwiseTileLarge), typeof(PointwiseTileSmall) })
+        foreach (var act in Activations)
+            list.Add(new($"{nameof(PointwiseConv2d)}<{act.Name}, {tile.Name}>",
+                KernelMethod(typeof(PointwiseConv2d)).MakeGenericMethod(act, tile), true));
+
+        list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false));
+        list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false));
+        list.Add(new(nameof(GlobalAvgPool), KernelMethod(typeof(GlobalAvgPool)), true));
+        return list;
+    }
+
+    private static MethodInfo KernelMethod(Type op) =>
+        op.GetMethod("Kernel", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
+        ?? throw new InvalidOperationException($"{op.Name} has no Kernel method.");
+}

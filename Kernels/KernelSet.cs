@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using ILGPU.Runtime;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>
+/// Every launcher for one accelerator, compiled up front (all ops, every activation): build it once when a
+/// network is built, never on the hot path. Not disposable: the compiled kernels belong to the accelerator and
+/// are released with it. Launchers hold no state besides their compiled kernels; each launch validates its
+/// arguments, then enqueues on the stream it is given and returns without synchronising.
+/// </summary>
+public sealed class KernelSet
+{
+    /// <summary>Compiles all kernels for <paramref name="accelerator"/>.</summary>
+    /// <param name="accelerator">The accelerator (CUDA, OpenCL or CPU).</param>
+    /// <param name="pointwiseTile">Tile of the 1x1 convolution; Auto picks by the accelerator's group size.</param>
+    /// <exception cref="NotSupportedException">The accelerator cannot run the requested pointwise tile.</exception>
+    public KernelSet(Accelerator accelerator, PointwiseTile pointwiseTile = PointwiseTile.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        var watch = Stopwatch.StartNew();
+        Accelerator = accelerator;
+        Conv2d = new Conv2d(accelerator);
+        Depthwise = new DepthwiseConv2d(accelerator);
+        Pointwise = new PointwiseConv2d(accelerator, pointwiseTile);
+        MaxPool = new MaxPool3x3s2(accelerator);
+        AvgPool = new AvgPool3x3s2(accelerator);
+        GlobalAvgPool = new GlobalAvgPool(accelerator);
+        Linear = new Linear(accelerator);
+        ScaleChannels = new ScaleChannels(accelerator);
+        AddActivation = new AddActivation(accelerator);
+        CopyChannels = new CopyChannels(accelerator);
+        CompileTime = watch.Elapsed;
+    }
+
+    /// <summary>The accelerator the kernels were compiled for.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>How long compiling every kernel took.</summary>
+    public TimeSpan CompileTime { get; }
+
+    /// <summary>General grouped convolution.</summary>
+    public Conv2d Conv2d { get; }
+
+    /// <summary>Depthwise convolution.</summary>
+    public DepthwiseConv2d Depthwise { get; }
+
+    /// <summary>Tiled 1x1 convolution.</summary>
+    public PointwiseConv2d Pointwise { get; }
+
+    /// <summary>3x3 stride-2 max pooling.</summary>
+    public MaxPool3x3s2 MaxPool { get; }
+
+    /// <summary>3x3 stride-2 average pooling (divide by 9).</summary>
+    public AvgPool3x3s2 AvgPool { get; }
+
+    /// <summary>Global average pooling.</summary>
+    public GlobalAvgPool GlobalAvgPool { get; }
+
+    /// <summary>Fully connected layer.</summary>
+    public Linear Linear { get; }
+
+    /// <summary>Squeeze-excitation apply.</summary>
+    public ScaleChannels ScaleChannels { get; }
+
+    /// <summary>Add two tensors and activate.</summary>
+    public AddActivation AddActivation { get; }
+
+    /// <summary>Copy (and activate) channels into a slice.</summary>
+    public CopyChannels CopyChannels { get; }
+}

@@ -1,0 +1,147 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+using ShuffleNetGpu.Networks.Weights;
+
+namespace ShuffleNetGpu.Runtime.Execution;
+
+/// <summary>
+/// Runs a <see cref="NetworkGraph"/> on one accelerator: weights uploaded once, kernels compiled once (at construction),
+/// one device buffer per graph tensor for the current batch size, each op a kernel launch on one stream.
+/// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
+/// </summary>
+sealed class GraphExecutor : IDisposable
+{
+    readonly Accelerator _accelerator;
+    readonly NetworkGraph _graph;
+    readonly KernelSet _kernels;
+    readonly Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>> _weights = [];
+    MemoryBuffer1D<float, Stride1D.Dense>[]? _tensors;
+    int _batch;
+
+    public GraphExecutor(Accelerator accelerator, ModelWeights weights)
+    {
+        _accelerator = accelerator;
+        _graph = weights.Graph;
+        _kernels = new KernelSet(accelerator);
+        foreach (var spec in _graph.WeightSpecs())
+            _weights[spec.Name] = accelerator.Allocate1D(weights[spec.Name]);
+    }
+
+    public TimeSpan CompileTime => _kernels.CompileTime;
+
+    /// <summary>Runs <paramref name="n"/> images; returns the requested tensors ([n, C, H, W] each, NCHW) copied to the host.</summary>
+    public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
+    {
+        EnsureBuffers(n);
+        var stream = _accelerator.DefaultStream;
+        _tensors![NetworkGraph.InputTensor].View.CopyFromCPU(stream, input);
+        foreach (var op in _graph.Ops) Launch(stream, op, n);
+        stream.Synchronize();
+        return outputs.Select(t => _tensors[t].GetAsArray1D(stream)).ToArray();
+    }
+
+    void EnsureBuffers(int n)
+    {
+        if (_tensors is not null && _batch == n) return;
+        FreeTensors();
+        _tensors = _graph.Tensors.Select(t => _accelerator.Allocate1D<float>(n * t.ElementsPerImage)).ToArray();
+        _batch = n;
+    }
+
+    ArrayView<float> View(int tensor) => _tensors![tensor].View.AsContiguous();
+    ArrayView<float> Weight(string name) => _weights[name].View.AsContiguous();
+
+    static ChannelMap Map(ChannelView v) =>
+        new(v.Offset, v.Stride, v.ShuffleGroups > 1 ? v.ShuffleGroups : 0, v.ShuffleGroups > 1 ? v.ShuffleGroupSize : 0);
+
+    static ActivationKind Act(Activation a) => a switch
+    {
+        Activation.None => ActivationKind.None,
+        Activation.Relu => ActivationKind.Relu,
+        Activation.HardSwish => ActivationKind.HardSwish,
+        Activation.HardSigmoid => ActivationKind.HardSigmoid,
+        Activation.Sigmoid => ActivationKind.Sigmoid,
+        _ => throw new ArgumentOutOfRangeException(nameof(a)),
+    };
+
+    void Launch(AcceleratorStream stream, GraphOp op, int n)
+    {
+        var dst = _graph.Tensors[op.Output.Tensor];
+        var output = View(op.Output.Tensor);
+        switch (op)
+        {
+            case ConvOp c:
+            {
+                var src = _graph.Tensors[c.Input.Tensor];
+                var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
+                    Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
+                var (input, weight, bias) = (View(c.Input.Tensor), Weight(c.Name + ".weight"), Weight(c.Name + ".bias"));
+                if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
+                else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
+                else _kernels.Conv2d.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
+                break;
+            }
+            case LinearOp l:
+                _kernels.Linear.Launch(stream, View(l.Input.Tensor), Weight(l.Name + ".weight"),
+                    l.HasBias ? Weight(l.Name + ".bias") : ArrayView<float>.Empty, output, n, l.InFeatures, l.OutFeatures, Act(l.Activation));
+                break;
+            case PoolOp p:
+            {
+                var src = _graph.Tensors[p.Input.Tensor];
+                var input = View(p.Input.Tensor);
+                if (p.Kind == PoolKind.GlobalAverage)
+                {
+                    _kernels.GlobalAvgPool.Launch(stream, input, output,
+                        GlobalAvgPoolParams.Create(n, p.Channels, src.Height, src.Width, Map(p.Input.View), src.Channels));
+                    break;
+                }
+                var pp = PoolParams.Create(n, p.Channels, src.Height, src.Width, Map(p.Input.View), src.Channels, dst.Channels, p.Output.ChannelOffset);
+                if (p.Kind == PoolKind.Max3x3S2) _kernels.MaxPool.Launch(stream, input, output, pp);
+                else _kernels.AvgPool.Launch(stream, input, output, pp);
+                break;
+            }
+            case ScaleOp s:
+            {
+                var src = _graph.Tensors[s.Input.Tensor];
+                var residual = s.Residual is { } r ? View(r.Tensor) : ArrayView<float>.Empty;
+                int rTotal = s.Residual is { } rr ? _graph.Tensors[rr.Tensor].Channels : 0;
+                var p = ScaleChannelsParams.Create(n, s.Channels, src.Height, src.Width, Map(s.Input.View), src.Channels,
+                    s.Residual is not null, s.Residual is { } r2 ? Map(r2.View) : default, rTotal, dst.Channels, s.Output.ChannelOffset);
+                _kernels.ScaleChannels.Launch(stream, View(s.Input.Tensor), View(s.Gate.Tensor), residual, output, p, Act(s.Activation));
+                break;
+            }
+            case AddOp a:
+            {
+                var ta = _graph.Tensors[a.A.Tensor];
+                var p = AddActivationParams.Create(n, a.Channels, ta.Height, ta.Width, Map(a.A.View), ta.Channels,
+                    Map(a.B.View), _graph.Tensors[a.B.Tensor].Channels, dst.Channels, a.Output.ChannelOffset);
+                _kernels.AddActivation.Launch(stream, View(a.A.Tensor), View(a.B.Tensor), output, p, Act(a.Activation));
+                break;
+            }
+            case CopyOp c:
+            {
+                var src = _graph.Tensors[c.Input.Tensor];
+                var p = CopyChannelsParams.Create(n, c.Channels, src.Height, src.Width, Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
+                _kernels.CopyChannels.Launch(stream, View(c.Input.Tensor), output, p, Act(c.Activation));
+                break;
+            }
+            default: throw new NotSupportedException($"no kernel for {op.GetType().Name}");
+        }
+    }
+
+    void FreeTensors()
+    {
+        if (_tensors is null) return;
+        foreach (var b in _tensors) b.Dispose();
+        _tensors = null;
+    }
+
+    public void Dispose()
+    {
+        FreeTensors();
+        foreach (var w in _weights.Values) w.Dispose();
+        _weights.Clear();
+    }
+}

@@ -1,0 +1,94 @@
+using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Graph;
+using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Runtime.Execution;
+
+namespace ShuffleNetGpu;
+
+/// <summary>
+/// A loaded network on one device. Load once, run many, dispose:
+/// <code>
+/// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
+/// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
+/// </code>
+/// Kernels are compiled and weights uploaded in <see cref="Load(string, BackendKind)"/>. <see cref="Run"/> is
+/// thread-safe (calls are serialised) and synchronous: it returns when the results are on the host.
+/// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
+/// </summary>
+public sealed class ShuffleNet : IDisposable
+{
+    readonly ComputeDevice _device;
+    readonly GraphExecutor _executor;
+    readonly Lock _gate = new();
+    bool _disposed;
+
+    ShuffleNet(ModelWeights weights, ComputeDevice device)
+    {
+        Weights = weights;
+        _device = device;
+        try { _executor = new GraphExecutor(device.Accelerator, weights); }
+        catch { device.Dispose(); throw; }
+    }
+
+    public ModelWeights Weights { get; }
+    public ModelConfig Config => Weights.Config;
+    public NetworkGraph Graph => Weights.Graph;
+    public BackendKind Backend => _device.Kind;
+    public string DeviceDescription => _device.Description;
+    public TimeSpan CompileTime => _executor.CompileTime;
+
+    public const int ImageSize = NetworkGraph.InputSize, ImageChannels = NetworkGraph.InputChannels;
+    public const int ImageElements = ImageChannels * ImageSize * ImageSize;
+
+    /// <summary>Loads a converted weights file (.safetensors) onto <paramref name="backend"/>.</summary>
+    /// <exception cref="WeightsFormatException">the file is malformed or does not fit its configuration.</exception>
+    /// <exception cref="BackendException">the backend is not present (the message lists those that are).</exception>
+    public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto) => FromWeights(ModelWeights.Load(path), backend);
+
+    public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto) =>
+        new(weights, ComputeDevice.Create(backend));
+
+    /// <summary>Classifies a batch: <paramref name="batch"/> holds N x 3 x 224 x 224 floats; returns N x classes logits.</summary>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
+    public float[] Run(float[] batch) => RunTensors(batch, [Graph.OutputTensor])[0];
+
+    /// <summary>The output of upstream module <paramref name="layer"/> (e.g. <c>features.3</c>, <c>first_conv</c>) for a batch, NCHW.</summary>
+    public (int[] Shape, float[] Data) RunLayer(float[] batch, string layer)
+    {
+        int tensor = Graph.FindNamed(layer) ?? throw new ShuffleNetException(
+            $"layer '{layer}' is not a named output of this {Config.Family} network; known: {string.Join(", ", Graph.NamedTensors.Select(k => k.Key).Distinct())}");
+        var info = Graph.Tensors[tensor];
+        int n = BatchSize(batch);
+        return ([n, info.Channels, info.Height, info.Width], RunTensors(batch, [tensor])[0]);
+    }
+
+    internal float[][] RunTensors(float[] batch, IReadOnlyList<int> tensors)
+    {
+        int n = BatchSize(batch);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _executor.Run(batch, n, tensors);
+        }
+    }
+
+    static int BatchSize(float[] batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Length == 0 || batch.Length % ImageElements != 0)
+            throw new ShuffleNetException($"input holds {batch.Length} values, expected N x 3 x 224 x 224 (a multiple of {ImageElements})");
+        return batch.Length / ImageElements;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _executor.Dispose();
+            _device.Dispose();
+        }
+    }
+}
