@@ -13,6 +13,7 @@ public static class ShuffleNetCli
             ConvertCommand.Create(output),
             InfoCommand.Create(output),
             InitCommand.Create(output),
+            RunCommand.Create(output),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

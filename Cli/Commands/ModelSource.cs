@@ -11,6 +11,15 @@ static class ModelSource
 {
     public static bool IsSafetensors(string path) => path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Weights: a converted file, a checkpoint converted in memory, or a zoo id with generated weights (seed 0).</summary>
+    public static ModelWeights Weights(string model)
+    {
+        if (ModelZoo.TryGet(model, out var config)) return WeightGenerator.Generate(config);
+        if (!File.Exists(model))
+            throw new ShuffleNetException($"'{model}' is neither a model id ({string.Join(", ", ModelZoo.Ids)}) nor an existing file");
+        return IsSafetensors(model) ? ModelWeights.Load(model) : CheckpointConverter.Convert(model);
+    }
+
     /// <summary>The configuration only (no weights needed for a zoo id; a checkpoint is read and inferred).</summary>
     public static ModelConfig Config(string model)
     {

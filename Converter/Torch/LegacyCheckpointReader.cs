@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace ShuffleNetGpu.Converter.Torch;
@@ -17,15 +18,13 @@ internal static class LegacyCheckpointReader
 
         var storages = new StorageTable();
         object? root = RestrictedUnpickler.Load(input, "the object pickle", storages.Resolve);
-        var entries = StateDictExtractor.Extract(root);
-        var neededKeys = entries.Select(e => e.Tensor.Storage.Key).ToHashSet(StringComparer.Ordinal);
+        var tensors = new TensorAssembler(StateDictExtractor.Extract(root));
 
         object? keyList = RestrictedUnpickler.Load(input, "the storage-key pickle", null);
         if (keyList is not PickleList keys)
             throw new TorchFormatError($"the storage-key pickle holds {PickleValues.Describe(keyList)}, expected a list");
 
         // The keys are sorted as strings ("10" before "2"): the data follows this list, not any numeric order.
-        var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (object? item in keys.Items)
         {
@@ -40,10 +39,25 @@ internal static class LegacyCheckpointReader
                 throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' at byte {offset} holds {count} elements, but the pickle declares {declared}");
             long bytes = count * type.ElementSize();   // no overflow: declared counts are at most long.MaxValue / 8
             input.Need(bytes);                         // before allocating: a claim of 10^12 elements fails here
-            if (neededKeys.Contains(key)) data[key] = input.ReadBytes(bytes);
+            if (tensors.Needs(key)) ReadStorage(input, key, bytes, tensors);
             else input.Skip(bytes);                    // storages of skipped entries (optimizer state)
         }
-        return StorageDecoder.Materialize(entries, data);
+        return tensors.Finish();
+    }
+
+    private static void ReadStorage(BoundedReader input, string key, long bytes, TensorAssembler tensors)
+    {
+        if (bytes > Array.MaxLength) throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' of {bytes} bytes is larger than one array can hold");
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)bytes);
+        try
+        {
+            input.ReadInto(buffer.AsSpan(0, (int)bytes));
+            tensors.Fill(key, buffer.AsSpan(0, (int)bytes));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static void ReadHeader(BoundedReader input)

@@ -15,6 +15,7 @@ internal sealed class RestrictedUnpickler
     public const int MaxMemoEntries = 1 << 20;
     public const int MaxStringBytes = 1 << 20;
     public const int MaxContainerItems = 1 << 22;
+    public const long MaxDictKeyChars = 64 << 20;   // string keys are hashed on insert: bounds that work
     private const int MaxGlobalNameBytes = 256;
     private const int HighestProtocol = 5;
 
@@ -25,6 +26,7 @@ internal sealed class RestrictedUnpickler
     private readonly List<object?> _stack = [];
     private readonly List<int> _marks = [];           // stack heights at each open MARK
     private readonly Dictionary<long, object?> _memo = [];
+    private long _dictKeyChars;                       // characters of all string keys set so far
 
     private RestrictedUnpickler(BoundedReader input, Func<object?, object>? persistentLoad)
     {
@@ -207,12 +209,18 @@ internal sealed class RestrictedUnpickler
         list.Items.AddRange(values);
     }
 
-    private static void AddToDict(object? target, object?[] keysAndValues)
+    private void AddToDict(object? target, object?[] keysAndValues)
     {
         if (target is not PickleDict dict) throw new TorchFormatError($"SETITEM on {PickleValues.Describe(target)}, expected a dict");
         if (keysAndValues.Length % 2 != 0) throw new TorchFormatError("SETITEMS with an odd number of values");
         if (dict.Count > MaxContainerItems - keysAndValues.Length / 2) throw new TorchFormatError($"a dict of more than {MaxContainerItems} items");
-        for (int i = 0; i < keysAndValues.Length; i += 2) dict.Set(keysAndValues[i], keysAndValues[i + 1]);
+        for (int i = 0; i < keysAndValues.Length; i += 2)
+        {
+            // One long memoized key set over and over would cost its length in hashing each time.
+            if (keysAndValues[i] is string key && (_dictKeyChars += key.Length) > MaxDictKeyChars)
+                throw new TorchFormatError($"dict keys add up to more than {MaxDictKeyChars} characters");
+            dict.Set(keysAndValues[i], keysAndValues[i + 1]);
+        }
     }
 
     // --- memo --------------------------------------------------------------------------------------------
@@ -232,7 +240,7 @@ internal sealed class RestrictedUnpickler
     private object ReadLong(int byteCount)
     {
         if (byteCount == 0) return 0L;
-        var value = new BigInteger(_input.ReadBytes(byteCount), isUnsigned: false, isBigEndian: false);
+        var value = new BigInteger(_input.ReadSpan(byteCount), isUnsigned: false, isBigEndian: false);
         if (value >= long.MinValue && value <= long.MaxValue) return (long)value;   // (not ?:, which would box a BigInteger)
         return value;
     }
@@ -240,7 +248,7 @@ internal sealed class RestrictedUnpickler
     private string ReadString(long byteCount, Encoding encoding)
     {
         if (byteCount < 0 || byteCount > MaxStringBytes) throw new TorchFormatError($"a string of {byteCount} bytes (at most {MaxStringBytes})");
-        byte[] bytes = _input.ReadBytes(byteCount);
+        var bytes = _input.ReadSpan((int)byteCount);
         try
         {
             return encoding.GetString(bytes);

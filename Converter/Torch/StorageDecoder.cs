@@ -8,24 +8,11 @@ namespace ShuffleNetGpu.Converter.Torch;
 /// storage's bytes are exactly numel x element size, so every index computed here is in range.</summary>
 internal static class StorageDecoder
 {
-    public static List<TorchTensor> Materialize(List<(string Name, TorchTensorRef Tensor)> entries, IReadOnlyDictionary<string, byte[]> storageBytes)
-    {
-        var tensors = new List<TorchTensor>(entries.Count);
-        foreach (var (name, tensor) in entries)
-        {
-            var storage = tensor.Storage;
-            if (!storageBytes.TryGetValue(storage.Key, out byte[]? bytes))
-                throw new TorchFormatError($"tensor '{PickleValues.Truncate(name)}' uses storage '{PickleValues.Truncate(storage.Key)}', which the file does not hold");
-            tensors.Add(new TorchTensor(name, tensor.Shape, Decode(tensor, bytes), storage.Type));
-        }
-        return tensors;
-    }
-
     public static float[] Decode(TorchTensorRef tensor, ReadOnlySpan<byte> rootBytes)
     {
         var type = tensor.Storage.Type;
         int size = type.ElementSize();
-        var data = new float[tensor.Numel];
+        var data = GC.AllocateUninitializedArray<float>(tensor.Numel);   // every element is written below
         if (data.Length == 0) return data;
         long first = tensor.Storage.ElementOffset + tensor.Offset;
 

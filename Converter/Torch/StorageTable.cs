@@ -4,6 +4,12 @@ namespace ShuffleNetGpu.Converter.Torch;
 /// so the data read later can be checked against it (type and element count must agree everywhere).</summary>
 internal sealed class StorageTable
 {
+    // torch's keys are short ids ("0", "94823411"). A persistent id memoized once can be resolved again for
+    // 3 bytes of input each time, so the hashing it costs is bounded in total, not only per key.
+    private const int MaxKeyLength = 1024;
+    private const long MaxKeyCharsResolved = 64 << 20;
+    private long _keyCharsResolved;
+
     private readonly Dictionary<string, (TorchDType Type, long Numel)> _declared = new(StringComparer.Ordinal);
 
     public bool TryGet(string key, out TorchDType type, out long numel)
@@ -26,8 +32,10 @@ internal sealed class StorageTable
             throw new TorchFormatError($"a persistent id starts with {PickleValues.Describe(a[0])} and has {pid.Count} items, expected ('storage', type, key, location, numel[, view])");
         if (!TorchGlobals.TryGetStorageType(a[1], out var type))
             throw new TorchFormatError($"a persistent id names {PickleValues.Describe(a[1])} as its storage type, expected a torch.*Storage");
-        if (a[2] is not string key)
-            throw new TorchFormatError($"a storage key is {PickleValues.Describe(a[2])}, expected a string");
+        if (a[2] is not string key || key.Length > MaxKeyLength)
+            throw new TorchFormatError($"a storage key is {PickleValues.Describe(a[2])}, expected a string of at most {MaxKeyLength} characters");
+        if ((_keyCharsResolved += key.Length) > MaxKeyCharsResolved)
+            throw new TorchFormatError($"persistent ids name more than {MaxKeyCharsResolved} characters of storage keys");
         if (a[3] is not string)
             throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' has {PickleValues.Describe(a[3])} as its location, expected a string");
         if (a[4] is not long numel || numel < 0)

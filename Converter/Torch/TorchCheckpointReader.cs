@@ -25,17 +25,18 @@ public static class TorchCheckpointReader
         using (file) return ReadCore(file, path);
     }
 
-    /// <summary>Reads a checkpoint from a stream (from its current position); <paramref name="displayName"/> names
-    /// it in errors. A stream that cannot seek is first copied into memory.</summary>
+    /// <summary>Reads a checkpoint from a stream, from its current position to its end; <paramref name="displayName"/>
+    /// names it in errors. A stream that cannot seek, or does not start at position 0, is first copied into memory.</summary>
     /// <exception cref="CheckpointFormatException">The data is not a valid, allowed checkpoint.</exception>
     public static TorchCheckpoint Read(Stream stream, string displayName)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(displayName);
         if (!stream.CanRead) throw new ArgumentException("the stream cannot be read", nameof(stream));
-        if (stream.CanSeek) return ReadCore(stream, displayName);
+        if (stream.CanSeek && stream.Position == 0) return ReadCore(stream, displayName);
 
-        // Both layouts need the length that is left (to bound every allocation) and zip needs to seek.
+        // Both layouts need the length that is left (to bound every allocation), and ZipArchive seeks to
+        // offsets counted from the start of the stream: anything else is first copied into memory.
         var copy = new MemoryStream();
         try
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace ShuffleNetGpu.Converter.Torch;
@@ -20,21 +21,24 @@ internal static class ZipCheckpointReader
             throw new TorchFormatError($"the zip archive holds {pickles.Count} data.pkl entries, expected one (<root>/data.pkl)");
         string root = pickles[0].Key[..^"data.pkl".Length];
 
-        if (entries.TryGetValue(root + "byteorder", out var byteOrder)
-            && !Guard(() => ReadEntry(byteOrder, Math.Min(byteOrder.Length, 16), archiveBytes, "byteorder")).AsSpan().SequenceEqual("little"u8))
-            throw new TorchFormatError("was saved big-endian (or with an unknown byteorder entry); only little-endian is supported");
+        if (entries.TryGetValue(root + "byteorder", out var byteOrder))
+        {
+            int length = (int)Math.Min(byteOrder.Length, 16);
+            bool little = false;
+            WithEntry(byteOrder, length, archiveBytes, "byteorder", b => little = b.AsSpan(0, length).SequenceEqual("little"u8));
+            if (!little) throw new TorchFormatError("was saved big-endian (or with an unknown byteorder entry); only little-endian is supported");
+        }
 
         var pickleEntry = pickles[0].Value;
         if (pickleEntry.Length > MaxPickleBytes)
             throw new TorchFormatError($"data.pkl claims {pickleEntry.Length} bytes (at most {MaxPickleBytes})");
-        byte[] pickle = Guard(() => ReadEntry(pickleEntry, pickleEntry.Length, archiveBytes, "data.pkl"));
-
         var storages = new StorageTable();
-        object? rootObject = RestrictedUnpickler.Load(new BoundedReader(new MemoryStream(pickle, writable: false)), "data.pkl", storages.Resolve);
-        var tensors = StateDictExtractor.Extract(rootObject);
+        object? rootObject = null;
+        WithEntry(pickleEntry, pickleEntry.Length, archiveBytes, "data.pkl", b =>
+            rootObject = RestrictedUnpickler.Load(new BoundedReader(new MemoryStream(b, 0, (int)pickleEntry.Length, writable: false)), "data.pkl", storages.Resolve));
+        var tensors = new TensorAssembler(StateDictExtractor.Extract(rootObject));
 
-        var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (string key in tensors.Select(t => t.Tensor.Storage.Key).Distinct(StringComparer.Ordinal))
+        foreach (string key in tensors.StorageKeys)
         {
             storages.TryGet(key, out var type, out long numel);
             if (!entries.TryGetValue(root + "data/" + key, out var entry))
@@ -42,9 +46,24 @@ internal static class ZipCheckpointReader
             long bytes = numel * type.ElementSize();
             if (entry.Length != bytes)
                 throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' should be {numel} x {type} = {bytes} bytes, but its zip entry holds {entry.Length}");
-            data[key] = Guard(() => ReadEntry(entry, bytes, archiveBytes, "storage " + key));
+            WithEntry(entry, bytes, archiveBytes, "storage " + key, b => tensors.Fill(key, b.AsSpan(0, (int)bytes)));
         }
-        return StorageDecoder.Materialize(tensors, data);
+        return tensors.Finish();
+    }
+
+    /// <summary>Reads the first <paramref name="length"/> bytes of an entry and hands them to <paramref name="use"/>
+    /// (in a buffer that may be longer), then returns the buffer to the pool.</summary>
+    private static void WithEntry(ZipArchiveEntry entry, long length, long archiveBytes, string what, Action<byte[]> use)
+    {
+        var (buffer, pooled) = Guard(() => ReadEntry(entry, length, archiveBytes, what));
+        try
+        {
+            use(buffer);
+        }
+        finally
+        {
+            if (pooled) ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static Dictionary<string, ZipArchiveEntry> IndexEntries(ZipArchive zip)
@@ -56,10 +75,11 @@ internal static class ZipCheckpointReader
         return byName;
     }
 
-    /// <summary>Exactly <paramref name="length"/> bytes of an entry. A buffer of the full size is allocated up front
-    /// only when the archive physically holds that many bytes (a stored entry); otherwise the data is gathered as
-    /// it decompresses, so a forged size costs no more memory than the data really there.</summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, long length, long archiveBytes, string what)
+    /// <summary>The first <paramref name="length"/> bytes of an entry, in a buffer that may be longer (and, when
+    /// <c>Pooled</c>, must go back to the shared pool). A full-size buffer is taken up front only when the archive
+    /// physically holds that many bytes (a stored entry); otherwise the data is gathered as it decompresses, so a
+    /// forged size costs no more memory than the data really there.</summary>
+    private static (byte[] Buffer, bool Pooled) ReadEntry(ZipArchiveEntry entry, long length, long archiveBytes, string what)
     {
         if (length < 0 || length > entry.Length || length > Array.MaxLength
             || length > checked(Math.Min(entry.CompressedLength, archiveBytes) * MaxDeflateRatio))
@@ -67,9 +87,17 @@ internal static class ZipCheckpointReader
         using var content = entry.Open();
         if (length <= Math.Min(entry.CompressedLength, archiveBytes))
         {
-            var buffer = new byte[length];
-            content.ReadExactly(buffer);
-            return buffer;
+            byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                content.ReadExactly(buffer, 0, (int)length);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+            return (buffer, true);
         }
         var gathered = new MemoryStream();
         var chunk = new byte[1 << 16];
@@ -79,7 +107,7 @@ internal static class ZipCheckpointReader
             if (read == 0) throw new TorchFormatError($"zip entry {PickleValues.Truncate(what)} ends after {gathered.Length} of {length} bytes");
             gathered.Write(chunk, 0, read);
         }
-        return gathered.ToArray();
+        return (gathered.GetBuffer(), false);
     }
 
     // ZipArchive reports a damaged archive with several exception types; all mean "not a readable zip".

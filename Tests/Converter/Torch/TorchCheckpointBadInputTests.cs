@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ShuffleNetGpu.Converter.Torch;
+using Xunit;
 
 namespace ShuffleNetGpu.Tests.Converter.Torch;
 
@@ -61,7 +62,7 @@ public sealed class TorchCheckpointBadInputTests
 
     [Theory]
     [InlineData("this is a text file, not a checkpoint\n")]
-    [InlineData("\u0080\u0002\u008a\u000a\u006c\u00fc\u009c\u0046\u00f9\u0020\u006a\u00a8\u0050\u0019\u0000.")]   // magic pickle, last digit changed
+    [InlineData("\u0080\u0002\u008a\u000a\u006d\u00fc\u009c\u0046\u00f9\u0020\u006a\u00a8\u0050\u0019.")]   // the magic pickle, one bit off
     [InlineData("\u0080\u0002K\u0007.")]                                                                           // a pickled 7
     [InlineData("P")]
     public void Wrong_magic(string latin1)
@@ -158,6 +159,41 @@ public sealed class TorchCheckpointBadInputTests
     }
 
     [Fact]
+    public void One_long_key_set_again_and_again_is_bounded()
+    {
+        // A 1 MB string memoized once, then used as a dict key 200 times (4 bytes each): without a budget every
+        // SETITEM would hash the whole string.
+        byte[] file = TorchTestFiles.Legacy(p =>
+        {
+            p.EmptyDict().Str(new string('k', 1 << 20)).Put(1).Str("v").Put(2).SetItem().Mark();
+            for (int i = 0; i < 200; i++) p.Get(1).Get(2);
+            p.SetItems();
+        });
+        var clock = Stopwatch.StartNew();
+        FailsWith(file, "dict keys add up to more than");
+        Assert.True(clock.ElapsedMilliseconds < 2000, $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Overlong_storage_key_is_refused()
+    {
+        byte[] file = TorchTestFiles.Legacy(TorchTestFiles.StateDict(true, ("w", new string('7', 2000), 1, [1])));
+        FailsWith(file, "at most 1024 characters");
+    }
+
+    [Fact]
+    public void Broadcast_views_expanding_a_tiny_storage_into_gigabytes_are_refused()
+    {
+        // 4 stored floats, viewed with stride 0 as 100 million values: refused before any allocation.
+        byte[] file = TorchTestFiles.Legacy(
+            w => w.EmptyDict().Str("w").Tensor("FloatStorage", "0", 4, 0, [100_000_000], [0], legacy: true).SetItem(),
+            ("0", 4, TorchTestFiles.Floats(1, 2, 3, 4)));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        FailsWith(file, "would expand to 100000000 values from 4 stored elements");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+    }
+
+    [Fact]
     public void Deeply_nested_marks_are_bounded()
     {
         FailsWith(TorchTestFiles.Legacy(w => w.Raw(Enumerable.Repeat((byte)'(', 100_000).ToArray())), "nested marks");
@@ -203,7 +239,7 @@ public sealed class TorchCheckpointBadInputTests
     {
         byte[] file = TorchTestFiles.Legacy(w => w.EmptyDict().Str("state_dict").Global("collections", "OrderedDict").EmptyTuple().Reduce()
             .Str("module.w").Global(module, name).Str("echo pwned").Tuple1().Reduce().SetItem().SetItem());
-        FailsWith(file, $"'{module}.{name}' is not allowed");
+        FailsWith(file, $"pickle global '{module}.{name}' is not allowed");
     }
 
     [Theory]
@@ -215,7 +251,7 @@ public sealed class TorchCheckpointBadInputTests
             TorchTestFiles.StateDict(true, ("w", "0", 1, [1]))(w);
             w.Str("optimizer_state_dict").EmptyDict().Str("state").Global(module, name).Str("x").Tuple1().Reduce().SetItem().SetItem();
         }, ("0", 1, TorchTestFiles.Floats(1)));
-        FailsWith(file, $"'{module}.{name}' is not allowed");
+        FailsWith(file, $"pickle global '{module}.{name}' is not allowed");
     }
 
     [Fact]
@@ -305,18 +341,19 @@ public sealed class TorchCheckpointBadInputTests
     [Fact]
     public void Zip_without_data_pkl_is_refused()
     {
-        FailsWith(TorchTestFiles.Zip("archive", [], []).Select(b => b).ToArray() is var z ? RenameDataPkl(z) : [], "data.pkl");
+        // A torch-like archive whose object entry is called data.pickle.
+        byte[] pkl = TorchTestFiles.Pickle(TorchTestFiles.StateDict(false, ("w", "0", 1, [1])));
+        var file = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(file, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var entry = archive.CreateEntry("archive/data.pickle").Open())
+            entry.Write(pkl);
+        FailsWith(file.ToArray(), "holds 0 data.pkl entries");
+    }
 
-        static byte[] RenameDataPkl(byte[] zip)
-        {
-            // Same archive, but the entry is called data.pickle.
-            byte[] pkl = TorchTestFiles.Pickle(TorchTestFiles.StateDict(false, ("w", "0", 1, [1])));
-            var file = new MemoryStream();
-            using (var archive = new System.IO.Compression.ZipArchive(file, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-            using (var s = archive.CreateEntry("archive/data.pickle").Open())
-                s.Write(pkl);
-            return file.ToArray();
-        }
+    [Fact]
+    public void Zip_that_is_only_a_signature_is_refused()
+    {
+        FailsWith([(byte)'P', (byte)'K', 3, 4, 0, 0], "not a readable zip archive");
     }
 
     [Fact]

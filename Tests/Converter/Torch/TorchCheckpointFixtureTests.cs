@@ -1,4 +1,5 @@
 using ShuffleNetGpu.Converter.Torch;
+using Xunit;
 
 namespace ShuffleNetGpu.Tests.Converter.Torch;
 

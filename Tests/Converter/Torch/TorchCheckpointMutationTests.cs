@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using ShuffleNetGpu.Converter.Torch;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ShuffleNetGpu.Tests.Converter.Torch;
 
@@ -14,24 +15,39 @@ public sealed class TorchCheckpointMutationTests(ITestOutputHelper output)
 
     private enum Kind { Flip, Overwrite, Truncate, Insert, Delete }
 
+    /// <summary>Writes one mutant into a reusable scratch buffer (so the big fixtures do not churn the
+    /// large-object heap) and returns its bytes.</summary>
+    private delegate ArraySegment<byte> MutantBuilder(byte[] scratch);
+
     /// <summary>One mutation, drawn up front from the seeded generator so the set is the same on every run.</summary>
     private sealed record Mutation(Kind Kind, int Position, byte[] Bytes, int Length)
     {
-        public byte[] Apply(byte[] original)
+        public const int MaxGrowth = 16;
+
+        /// <summary><paramref name="scratch"/> must be at least MaxGrowth bytes longer than the original.</summary>
+        public ArraySegment<byte> Apply(byte[] original, byte[] scratch)
         {
+            var source = original.AsSpan();
             switch (Kind)
             {
                 case Kind.Truncate:
-                    return original[..Position];
+                    source[..Position].CopyTo(scratch);
+                    return new(scratch, 0, Position);
                 case Kind.Insert:
-                    return [.. original.AsSpan(0, Position), .. Bytes, .. original.AsSpan(Position)];
+                    source[..Position].CopyTo(scratch);
+                    Bytes.CopyTo(scratch, Position);
+                    source[Position..].CopyTo(scratch.AsSpan(Position + Bytes.Length));
+                    return new(scratch, 0, original.Length + Bytes.Length);
                 case Kind.Delete:
-                    return [.. original.AsSpan(0, Position), .. original.AsSpan(Math.Min(original.Length, Position + Length))];
+                    int end = Math.Min(original.Length, Position + Length);
+                    source[..Position].CopyTo(scratch);
+                    source[end..].CopyTo(scratch.AsSpan(Position));
+                    return new(scratch, 0, original.Length - (end - Position));
                 default:
-                    byte[] copy = (byte[])original.Clone();
-                    for (int i = 0; i < Bytes.Length && Position + i < copy.Length; i++)
-                        copy[Position + i] = Kind == Kind.Flip ? (byte)(copy[Position + i] ^ Bytes[i]) : Bytes[i];
-                    return copy;
+                    source.CopyTo(scratch);
+                    for (int i = 0; i < Bytes.Length && Position + i < original.Length; i++)
+                        scratch[Position + i] = Kind == Kind.Flip ? (byte)(scratch[Position + i] ^ Bytes[i]) : Bytes[i];
+                    return new(scratch, 0, original.Length);
             }
         }
 
@@ -45,7 +61,8 @@ public sealed class TorchCheckpointMutationTests(ITestOutputHelper output)
         byte[] original = File.ReadAllBytes(TorchTestFiles.Checkpoint(id));
         var rng = new Random(1_000 + Array.IndexOf(TorchTestFiles.FixtureIds, id));
         var mutations = Enumerable.Range(0, MutationsPerFixture).Select(_ => Draw(rng, original.Length)).ToArray();
-        Run(id, mutations.Select(m => (m.ToString(), (Func<byte[]>)(() => m.Apply(original)))).ToArray());
+        Run(id, original.Length + Mutation.MaxGrowth,
+            mutations.Select(m => (m.ToString(), (MutantBuilder)(scratch => m.Apply(original, scratch)))).ToArray());
     }
 
     [Fact]
@@ -56,42 +73,75 @@ public sealed class TorchCheckpointMutationTests(ITestOutputHelper output)
         var (root, pickle, storages) = Unzip(File.ReadAllBytes(TorchTestFiles.Checkpoint("tiny-shufflenetv1-g8")));
         var rng = new Random(77);
         var mutations = Enumerable.Range(0, 1000).Select(_ => Draw(rng, pickle.Length)).ToArray();
-        Run("tiny-shufflenetv1-g8 data.pkl", mutations.Select(m => (m.ToString(), (Func<byte[]>)(() => TorchTestFiles.Zip(root, m.Apply(pickle), storages)))).ToArray());
+        Run("tiny-shufflenetv1-g8 data.pkl", pickle.Length + Mutation.MaxGrowth,
+            mutations.Select(m => (m.ToString(), (MutantBuilder)(scratch => TorchTestFiles.Zip(root, m.Apply(pickle, scratch).ToArray(), storages)))).ToArray());
     }
 
-    private void Run(string label, (string Description, Func<byte[]> Build)[] cases)
+    /// <summary>Reads every case on a few worker threads while this thread watches the clock: a read that takes
+    /// longer than <see cref="ReadTimeout"/> fails the test (its thread is left behind, as a background thread).</summary>
+    private void Run(string label, int scratchSize, (string Description, MutantBuilder Build)[] cases)
     {
-        int read = 0, refused = 0;
-        var failures = new List<string>();
+        int workers = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        var results = Enumerable.Repeat<string?>("not run", cases.Length).ToArray();
+        var readStarted = new long[workers];   // Stopwatch timestamp of each worker's current read, 0 when between reads
         var clock = Stopwatch.StartNew();
-        foreach (var (description, build) in cases)
+        var threads = Enumerable.Range(0, workers).Select(w => new Thread(() =>
         {
-            byte[] file = build();
-            var attempt = Task.Run(() => TryRead(file));
-            if (!attempt.Wait(ReadTimeout))
+            byte[] scratch = new byte[scratchSize];
+            for (int i = w; i < cases.Length; i += workers)
             {
-                failures.Add($"{description}: no answer within {ReadTimeout.TotalSeconds} s");
-                break;   // the stuck read keeps its thread; stop rather than pile up more
+                ArraySegment<byte> file;
+                try
+                {
+                    file = cases[i].Build(scratch);
+                }
+                catch (Exception e)
+                {
+                    results[i] = $"building the mutant failed: {e.Message}";
+                    continue;
+                }
+                Volatile.Write(ref readStarted[w], Stopwatch.GetTimestamp());
+                results[i] = TryRead(file);   // catches everything, so the thread never dies
+                Volatile.Write(ref readStarted[w], 0);
             }
-            switch (attempt.Result)
+        }) { IsBackground = true, Name = $"mutation worker {w}" }).ToList();
+        threads.ForEach(t => t.Start());
+
+        var failures = new List<string>();
+        while (!threads.All(t => t.Join(100)))
+        {
+            for (int w = 0; w < workers; w++)
+            {
+                long started = Volatile.Read(ref readStarted[w]);
+                if (started != 0 && Stopwatch.GetElapsedTime(started) > ReadTimeout)
+                    failures.Add($"worker {w}: a read gave no answer within {ReadTimeout.TotalSeconds} s");
+            }
+            if (failures.Count > 0) break;
+        }
+
+        int read = 0, refused = 0;
+        for (int i = 0; i < cases.Length && failures.Count == 0; i++)
+        {
+            switch (results[i])
             {
                 case null: read++; break;
                 case "refused": refused++; break;
-                case var problem: failures.Add($"{description}: {problem}"); break;
+                case var problem: failures.Add($"{cases[i].Description}: {problem}"); break;
             }
         }
-        output.WriteLine($"{label}: {read} read, {refused} refused, {failures.Count} wrong, {clock.ElapsedMilliseconds} ms");
+        output.WriteLine($"{label}: {read} read, {refused} refused, {failures.Count} wrong, {clock.ElapsedMilliseconds} ms on {workers} threads");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
         Assert.True(refused > 0);
     }
 
     /// <summary>null when the file read and every tensor is consistent, "refused" for CheckpointFormatException,
     /// otherwise what went wrong.</summary>
-    private static string? TryRead(byte[] file)
+    private static string? TryRead(ArraySegment<byte> file)
     {
         try
         {
-            var checkpoint = TorchCheckpointReader.Read(new MemoryStream(file), "mutant.pth.tar");
+            var stream = new MemoryStream(file.Array!, file.Offset, file.Count, writable: false);
+            var checkpoint = TorchCheckpointReader.Read(stream, "mutant.pth.tar");
             foreach (var t in checkpoint.Tensors)
             {
                 long numel = 1;
@@ -119,7 +169,7 @@ public sealed class TorchCheckpointMutationTests(ITestOutputHelper output)
             : where < 0.7 ? length - 1 - rng.Next(Math.Min(length, 16 << 10))
             : rng.Next(length);
         var kind = (Kind)rng.Next(5);
-        byte[] bytes = new byte[rng.Next(1, kind == Kind.Insert ? 17 : 5)];
+        byte[] bytes = new byte[rng.Next(1, kind == Kind.Insert ? Mutation.MaxGrowth + 1 : 5)];
         rng.NextBytes(bytes);
         if (kind == Kind.Flip) for (int i = 0; i < bytes.Length; i++) bytes[i] |= (byte)(1 << rng.Next(8));   // never a no-op
         if (kind == Kind.Overwrite && rng.Next(2) == 0) bytes[0] = (byte)(rng.Next(4) switch { 0 => 0x00, 1 => 0xFF, 2 => 0x7F, _ => 0x80 });

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ShuffleNetGpu.Converter.Torch;
+using Xunit;
 
 namespace ShuffleNetGpu.Tests.Converter.Torch;
 

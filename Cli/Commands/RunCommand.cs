@@ -1,0 +1,46 @@
+using System.CommandLine;
+using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Runtime.IO;
+
+namespace ShuffleNetGpu.Cli.Commands;
+
+static class RunCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint (converted in memory) or a zoo id (generated weights, seed 0).", Required = true };
+        var input = new Option<string>("--input") { Description = "float32 NCHW .npy: N x 3 x 224 x 224, BGR 0..255.", Required = true };
+        var outPath = new Option<string>("--output") { Description = "The .npy to write: N x classes logits, or the --layer activation.", Required = true };
+        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, layer };
+        command.SetAction(parse =>
+        {
+            var kind = BackendNames.Parse(parse.GetValue(backend)!);
+            var (shape, data) = NpyFile.Read(parse.GetValue(input)!);
+            if (shape.Length != 4 || shape[1] != 3 || shape[2] != 224 || shape[3] != 224)
+                throw new ShuffleNetException($"{parse.GetValue(input)}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), kind);
+            output.WriteLine($"device: {net.DeviceDescription}");
+            string path = parse.GetValue(outPath)!;
+            if (parse.GetValue(layer) is { } name)
+            {
+                var (layerShape, values) = net.RunLayer(data, name);
+                NpyFile.Write(path, layerShape, values);
+                output.WriteLine($"{path}: {name} ({string.Join(" x ", layerShape)})");
+                return 0;
+            }
+            var logits = net.Run(data);
+            int classes = logits.Length / shape[0];
+            NpyFile.Write(path, [shape[0], classes], logits);
+            for (int i = 0; i < shape[0]; i++)
+            {
+                var top = logits.AsSpan(i * classes, classes).ToArray().Select((v, c) => (v, c)).OrderByDescending(x => x.v).Take(5);
+                output.WriteLine($"image {i}: top-5 classes {string.Join(", ", top.Select(t => $"{t.c} ({t.v:F3})"))}");
+            }
+            output.WriteLine($"{path}: {shape[0]} x {classes} logits");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,60 @@
+namespace ShuffleNetGpu.Converter.Torch;
+
+/// <summary>Collects the state dict's tensors as their storages arrive. Each storage is decoded into every tensor
+/// that uses it the moment it is read, so its raw bytes can go straight back to the pool: peak memory is the
+/// float data plus one storage, not the whole file twice.</summary>
+internal sealed class TensorAssembler
+{
+    private readonly List<(string Name, TorchTensorRef Tensor)> _entries;
+    private readonly float[]?[] _data;
+    private readonly Dictionary<string, List<int>> _tensorsOfStorage = new(StringComparer.Ordinal);
+
+    // Tensors may share storage (a few names twice, broadcast views), but not without limit: a small file must
+    // not ask for terabytes of float output by naming one storage a million times or with a zero stride.
+    private const int MaxOutputPerStoredElement = 4;
+    private const long OutputAllowance = 1 << 20;
+
+    public TensorAssembler(List<(string Name, TorchTensorRef Tensor)> entries)
+    {
+        _entries = entries;
+        _data = new float[entries.Count][];
+        var storedElements = new Dictionary<string, long>(StringComparer.Ordinal);
+        long outputElements = 0;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var storage = entries[i].Tensor.Storage;
+            if (!_tensorsOfStorage.TryGetValue(storage.Key, out var users)) _tensorsOfStorage[storage.Key] = users = [];
+            users.Add(i);
+            storedElements[storage.Key] = Math.Max(storedElements.GetValueOrDefault(storage.Key), storage.ElementOffset + storage.Numel);
+            outputElements += entries[i].Tensor.Numel;
+        }
+        long limit = checked(storedElements.Values.Sum() * MaxOutputPerStoredElement + OutputAllowance);
+        if (outputElements > limit)
+            throw new TorchFormatError($"the tensors would expand to {outputElements} values from {storedElements.Values.Sum()} stored elements (at most {MaxOutputPerStoredElement}x)");
+    }
+
+    /// <summary>The storages the state dict needs (others, such as optimizer state, are skipped).</summary>
+    public IReadOnlyCollection<string> StorageKeys => _tensorsOfStorage.Keys;
+
+    public bool Needs(string key) => _tensorsOfStorage.ContainsKey(key);
+
+    /// <summary>Decodes every tensor on this storage; <paramref name="storage"/> is exactly the root storage's
+    /// bytes (numel x element size, as the reader checked).</summary>
+    public void Fill(string key, ReadOnlySpan<byte> storage)
+    {
+        foreach (int i in _tensorsOfStorage[key]) _data[i] = StorageDecoder.Decode(_entries[i].Tensor, storage);
+    }
+
+    public List<TorchTensor> Finish()
+    {
+        var tensors = new List<TorchTensor>(_entries.Count);
+        for (int i = 0; i < _entries.Count; i++)
+        {
+            var (name, tensor) = _entries[i];
+            float[] data = _data[i]
+                ?? throw new TorchFormatError($"tensor '{PickleValues.Truncate(name)}' uses storage '{PickleValues.Truncate(tensor.Storage.Key)}', which the file does not hold");
+            tensors.Add(new TorchTensor(name, (int[])tensor.Shape.Clone(), data, tensor.Storage.Type));   // one tensor may sit under two names
+        }
+        return tensors;
+    }
+}
