@@ -68,29 +68,21 @@ public record struct AddActivationParams
 /// <c>out[n, c, y, x] = act(a[n, AMap(c), y, x] + b[n, BMap(c), y, x])</c> into a channel slice (ShuffleNetV1's
 /// stride-1 <c>ReLU(x + input)</c>). One thread per element.
 /// </summary>
-public sealed class AddActivation
+public sealed class AddActivation : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        AddActivationParams>>
 {
     private const string Op = nameof(AddActivation);
 
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        AddActivationParams>[] kernels;
-
-    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public AddActivation(Accelerator accelerator)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
-            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
     }
 
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        AddActivationParams> Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
-        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            AddActivationParams>(Kernel<TAct>);
+    protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        AddActivationParams> Load<TAct>() =>
+        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            AddActivationParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 
     /// <summary>
     /// Enqueues the op on <paramref name="stream"/> (default stream if null); does not synchronise. The output may
@@ -112,7 +104,7 @@ public sealed class AddActivation
         Checks.View(b, p.BBufferLength, nameof(b), Op);
         Checks.View(output, p.OutputBufferLength, nameof(output), Op);
         Checks.FitsInt(p.OutputElements, "output", Op);
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream, (int)p.OutputElements, a, b, output, p);
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, a, b, output, p);
     }
 
     /// <summary>The kernel: one thread per element (N x C x H x W).</summary>

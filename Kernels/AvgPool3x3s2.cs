@@ -19,7 +19,8 @@ public sealed class AvgPool3x3s2
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
-        kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolParams>(Kernel);
+        kernel = accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolParams>(
+            Kernel, KernelGeometry.ElementwiseGroupSize(accelerator));
     }
 
     /// <summary>The accelerator the kernel was compiled for.</summary>
@@ -52,16 +53,14 @@ public sealed class AvgPool3x3s2
         int n = t / p.C;
         int inBase = (n * p.InTotalChannels + p.InMap.Source(c)) * p.H * p.W;
         float sum = 0f;
-        for (int iy = 2 * oy - 1; iy <= 2 * oy + 1; iy++)
+        // The window clipped to the image up front: no 'continue' in the loops (PoCL compiles those badly).
+        int cy = 2 * oy, cx = 2 * ox;
+        int yStart = cy > 0 ? cy - 1 : 0, yEnd = cy + 1 < p.H ? cy + 1 : p.H - 1;
+        int xStart = cx > 0 ? cx - 1 : 0, xEnd = cx + 1 < p.W ? cx + 1 : p.W - 1;
+        for (int iy = yStart; iy <= yEnd; iy++)
         {
-            if (iy < 0 || iy >= p.H)
-                continue;
-            for (int ix = 2 * ox - 1; ix <= 2 * ox + 1; ix++)
-            {
-                if (ix < 0 || ix >= p.W)
-                    continue;
+            for (int ix = xStart; ix <= xEnd; ix++)
                 sum += input[inBase + iy * p.W + ix];
-            }
         }
         output[((n * p.OutTotalChannels + p.OutChannelOffset + c) * p.Ho + oy) * p.Wo + ox] = sum / 9f;
     }

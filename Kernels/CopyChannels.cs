@@ -57,27 +57,18 @@ public record struct CopyChannelsParams
 /// <c>out[n, c, y, x] = act(in[n, InMap(c), y, x])</c> into a channel slice: the stand-alone pass where a fused
 /// read is impossible (the split-shuffle 'proj' half of a stride-1 V2 block). One thread per element.
 /// </summary>
-public sealed class CopyChannels
+public sealed class CopyChannels : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>>
 {
     private const string Op = nameof(CopyChannels);
 
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>[] kernels;
-
-    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public CopyChannels(Accelerator accelerator)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
-            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
     }
 
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>
-        Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
-        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>(Kernel<TAct>);
+    protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams> Load<TAct>() =>
+        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 
     /// <summary>
     /// Enqueues the copy on <paramref name="stream"/> (default stream if null); does not synchronise.
@@ -97,7 +88,7 @@ public sealed class CopyChannels
         Checks.View(input, p.InputBufferLength, nameof(input), Op);
         Checks.View(output, p.OutputBufferLength, nameof(output), Op);
         Checks.FitsInt(p.OutputElements, "output", Op);
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, output, p);
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, output, p);
     }
 
     /// <summary>The kernel: one thread per element (N x C x H x W).</summary>

@@ -9,29 +9,21 @@ namespace ShuffleNetGpu.Kernels;
 /// (zero padding). Input read through <see cref="ConvParams.InMap"/>, output written into a channel slice.
 /// One thread per output element.
 /// </summary>
-public sealed class DepthwiseConv2d
+public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams>>
 {
     private const string Op = nameof(DepthwiseConv2d);
 
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams>[] kernels;
-
-    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public DepthwiseConv2d(Accelerator accelerator)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
-            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
     }
 
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams> Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
-        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ConvParams>(Kernel<TAct>);
+    protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams> Load<TAct>() =>
+        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ConvParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 
     /// <summary>
     /// Enqueues the depthwise convolution on <paramref name="stream"/> (default stream if null); does not
@@ -55,7 +47,7 @@ public sealed class DepthwiseConv2d
         Checks.ExactView(bias, p.Cout, nameof(bias), Op);
         Checks.View(output, p.OutputBufferLength, nameof(output), Op);
         Checks.FitsInt(p.OutputElements, "output", Op);
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, weight, bias,
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, weight, bias,
             output, p);
     }
 
@@ -83,21 +75,16 @@ public sealed class DepthwiseConv2d
         int inBase = (n * p.InTotalChannels + p.InMap.Source(c)) * p.H * p.W;
         int wBase = c * p.K * p.K;
 
+        // The window clipped to the image up front (see Conv2d.Kernel).
+        int kyStart = iy0 < 0 ? -iy0 : 0, kyEnd = p.H - iy0 < p.K ? p.H - iy0 : p.K;
+        int kxStart = ix0 < 0 ? -ix0 : 0, kxEnd = p.W - ix0 < p.K ? p.W - ix0 : p.K;
         float acc = 0f;
-        for (int ky = 0; ky < p.K; ky++)
+        for (int ky = kyStart; ky < kyEnd; ky++)
         {
-            int iy = iy0 + ky;
-            if (iy < 0 || iy >= p.H)
-                continue;
-            int rowBase = inBase + iy * p.W;
+            int rowBase = inBase + (iy0 + ky) * p.W + ix0;
             int wRow = wBase + ky * p.K;
-            for (int kx = 0; kx < p.K; kx++)
-            {
-                int ix = ix0 + kx;
-                if (ix < 0 || ix >= p.W)
-                    continue;
-                acc += weight[wRow + kx] * input[rowBase + ix];
-            }
+            for (int kx = kxStart; kx < kxEnd; kx++)
+                acc += weight[wRow + kx] * input[rowBase + kx];
         }
 
         int outIndex = ((n * p.OutTotalChannels + p.OutChannelOffset + c) * p.Ho + oy) * p.Wo + ox;

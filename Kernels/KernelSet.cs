@@ -4,18 +4,19 @@ using ILGPU.Runtime;
 namespace ShuffleNetGpu.Kernels;
 
 /// <summary>
-/// Every launcher for one accelerator, compiled up front (all ops, every activation): build it once when a
-/// network is built, never on the hot path. Not disposable: the compiled kernels belong to the accelerator and
+/// Every launcher for one accelerator: build it once when a network is built, never on the hot path. With
+/// <c>prepareAll</c> every op is compiled for every activation up front; without, only the pools are, and the
+/// network compiles the activation specialisations its graph uses through each launcher's <c>Prepare</c>. Not disposable: the compiled kernels belong to the accelerator and
 /// are released with it. Launchers hold no state besides their compiled kernels; each launch validates its
 /// arguments, then enqueues on the stream it is given and returns without synchronising.
 /// </summary>
 public sealed class KernelSet
 {
-    /// <summary>Compiles all kernels for <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launchers for <paramref name="accelerator"/> and, with <paramref name="prepareAll"/>, compiles everything.</summary>
     /// <param name="accelerator">The accelerator (CUDA, OpenCL or CPU).</param>
     /// <param name="pointwiseTile">Tile of the 1x1 convolution; Auto picks by the accelerator's group size.</param>
     /// <exception cref="NotSupportedException">The accelerator cannot run the requested pointwise tile.</exception>
-    public KernelSet(Accelerator accelerator, PointwiseTile pointwiseTile = PointwiseTile.Auto)
+    public KernelSet(Accelerator accelerator, PointwiseTile pointwiseTile = PointwiseTile.Auto, bool prepareAll = true)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         var watch = Stopwatch.StartNew();
@@ -30,6 +31,16 @@ public sealed class KernelSet
         ScaleChannels = new ScaleChannels(accelerator);
         AddActivation = new AddActivation(accelerator);
         CopyChannels = new CopyChannels(accelerator);
+        if (prepareAll)
+        {
+            Conv2d.PrepareAll();
+            Depthwise.PrepareAll();
+            Pointwise.PrepareAll();
+            Linear.PrepareAll();
+            ScaleChannels.PrepareAll();
+            AddActivation.PrepareAll();
+            CopyChannels.PrepareAll();
+        }
         CompileTime = watch.Elapsed;
     }
 

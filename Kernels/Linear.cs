@@ -36,29 +36,21 @@ public record struct LinearParams
 /// Fully connected layer <c>y[n, o] = act(sum_i W[o, i] * x[n, i] + b[o])</c> (b omitted without bias), dense
 /// row-major tensors. One thread per output; the sum runs i ascending, bias last.
 /// </summary>
-public sealed class Linear
+public sealed class Linear : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, LinearParams>>
 {
     private const string Op = nameof(Linear);
 
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, LinearParams>[] kernels;
-
-    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public Linear(Accelerator accelerator)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
-            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
     }
 
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, LinearParams> Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
-        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, LinearParams>(Kernel<TAct>);
+    protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, LinearParams> Load<TAct>() =>
+        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, LinearParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 
     /// <summary>
     /// Enqueues the layer on <paramref name="stream"/> (default stream if null); does not synchronise.
@@ -88,7 +80,7 @@ public sealed class Linear
             Checks.ExactView(bias, p.Out, nameof(bias), Op);
         Checks.View(output, (long)p.N * p.Out, nameof(output), Op);
         // Without a bias the kernel never reads the bias view: pass the weights so no empty view reaches a backend.
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream, p.N * p.Out, input, weight,
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream, p.N * p.Out, input, weight,
             hasBias ? bias : weight, output, p);
     }
 

@@ -19,7 +19,8 @@ public sealed class MaxPool3x3s2
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
-        kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolParams>(Kernel);
+        kernel = accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolParams>(
+            Kernel, KernelGeometry.ElementwiseGroupSize(accelerator));
     }
 
     /// <summary>The accelerator the kernel was compiled for.</summary>
@@ -54,14 +55,13 @@ public sealed class MaxPool3x3s2
         int cy = 2 * oy, cx = 2 * ox;
         // The centre tap is always in range: start from it so padding never wins.
         float m = input[inBase + cy * p.W + cx];
-        for (int iy = cy - 1; iy <= cy + 1; iy++)
+        // The window clipped to the image up front: no 'continue' in the loops (PoCL compiles those badly).
+        int yStart = cy > 0 ? cy - 1 : 0, yEnd = cy + 1 < p.H ? cy + 1 : p.H - 1;
+        int xStart = cx > 0 ? cx - 1 : 0, xEnd = cx + 1 < p.W ? cx + 1 : p.W - 1;
+        for (int iy = yStart; iy <= yEnd; iy++)
         {
-            if (iy < 0 || iy >= p.H)
-                continue;
-            for (int ix = cx - 1; ix <= cx + 1; ix++)
+            for (int ix = xStart; ix <= xEnd; ix++)
             {
-                if (ix < 0 || ix >= p.W)
-                    continue;
                 float v = input[inBase + iy * p.W + ix];
                 m = v > m || float.IsNaN(v) ? v : m;
             }

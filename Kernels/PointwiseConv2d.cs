@@ -50,24 +50,21 @@ public readonly struct PointwiseTileSmall : IPointwiseTile
 /// folded into the pixel axis. Static shared-memory tiles (TileK = 16 deep), 4x4 outputs per thread; edge tiles
 /// handle any sizes. Weight layout [Cout, Cin / Groups] as stored (no transposition).
 /// </summary>
-public sealed class PointwiseConv2d
+public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams>>
 {
     private const string Op = nameof(PointwiseConv2d);
 
     /// <summary>Depth of a K tile.</summary>
     public const int TileK = 16;
 
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams>[] kernels;
-
     /// <summary>
-    /// Compiles the kernel for every <see cref="ActivationKind"/> with the given tile shape.
+    /// Creates the launcher with the given tile shape; each activation's specialisation compiles on <c>Prepare</c> or first launch.
     /// </summary>
     /// <exception cref="NotSupportedException">The accelerator cannot run a group of the chosen size.</exception>
     public PointwiseConv2d(Accelerator accelerator, PointwiseTile tile = PointwiseTile.Auto)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
         if (tile == PointwiseTile.Auto)
             tile = accelerator.MaxNumThreadsPerGroup >= 256 ? PointwiseTile.Large : PointwiseTile.Small;
         Tile = tile;
@@ -80,17 +77,7 @@ public sealed class PointwiseConv2d
         if (ThreadsX * ThreadsY > accelerator.MaxNumThreadsPerGroup)
             throw new NotSupportedException(
                 $"{Op}: tile {tile} needs {ThreadsX * ThreadsY} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
-        kernels = tile == PointwiseTile.Large
-            ? [Load<Identity, PointwiseTileLarge>(accelerator), Load<Relu, PointwiseTileLarge>(accelerator),
-                Load<HardSwish, PointwiseTileLarge>(accelerator), Load<HardSigmoid, PointwiseTileLarge>(accelerator),
-                Load<Sigmoid, PointwiseTileLarge>(accelerator)]
-            : [Load<Identity, PointwiseTileSmall>(accelerator), Load<Relu, PointwiseTileSmall>(accelerator),
-                Load<HardSwish, PointwiseTileSmall>(accelerator), Load<HardSigmoid, PointwiseTileSmall>(accelerator),
-                Load<Sigmoid, PointwiseTileSmall>(accelerator)];
     }
-
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
 
     /// <summary>The tile shape in use (never <see cref="PointwiseTile.Auto"/>).</summary>
     public PointwiseTile Tile { get; }
@@ -100,6 +87,11 @@ public sealed class PointwiseConv2d
 
     /// <summary>Threads per group along output channels.</summary>
     public int ThreadsY { get; }
+
+    protected override Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ConvParams> Load<TAct>() => Tile == PointwiseTile.Large
+        ? Load<TAct, PointwiseTileLarge>(Accelerator)
+        : Load<TAct, PointwiseTileSmall>(Accelerator);
 
     private static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ConvParams> Load<TAct, TTile>(Accelerator accelerator)
@@ -138,7 +130,7 @@ public sealed class PointwiseConv2d
         var grid = new Index3D((int)((pixels + tileP - 1) / tileP), (mg + tileM - 1) / tileM, p.Groups);
         if (grid.Y > 65535 || grid.Z > 65535)
             throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream,
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream,
             new KernelConfig(grid, new Index3D(ThreadsX, ThreadsY, 1)), input, weight, bias, output, p);
     }
 

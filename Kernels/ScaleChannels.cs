@@ -77,29 +77,21 @@ public record struct ScaleChannelsParams
 /// with x and r read through their channel maps and the output written into a channel slice. Covers V2+
 /// (<c>x * s</c>), Large (<c>ReLU(x * s + x_in)</c>) and ExLarge (<c>ReLU(x_in + x * s)</c>). One thread per element.
 /// </summary>
-public sealed class ScaleChannels
+public sealed class ScaleChannels : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ScaleChannelsParams>>
 {
     private const string Op = nameof(ScaleChannels);
 
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ScaleChannelsParams>[] kernels;
-
-    /// <summary>Compiles the kernel for every <see cref="ActivationKind"/> on <paramref name="accelerator"/>.</summary>
+    /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public ScaleChannels(Accelerator accelerator)
+        : base(accelerator)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        kernels = [Load<Identity>(accelerator), Load<Relu>(accelerator), Load<HardSwish>(accelerator),
-            Load<HardSigmoid>(accelerator), Load<Sigmoid>(accelerator)];
     }
 
-    /// <summary>The accelerator the kernels were compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    private static Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ScaleChannelsParams> Load<TAct>(Accelerator accelerator) where TAct : struct, IActivation =>
-        accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ScaleChannelsParams>(Kernel<TAct>);
+    protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ScaleChannelsParams> Load<TAct>() =>
+        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ScaleChannelsParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 
     /// <summary>
     /// Enqueues the op on <paramref name="stream"/> (default stream if null); does not synchronise.
@@ -129,7 +121,7 @@ public sealed class ScaleChannels
         Checks.View(output, p.OutputBufferLength, nameof(output), Op);
         Checks.FitsInt(p.OutputElements, "output", Op);
         // Without a residual the kernel never reads it: pass x so no empty view reaches a backend.
-        kernels[(int)activation](stream ?? Accelerator.DefaultStream, (int)p.OutputElements, x, scale,
+        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, x, scale,
             hasResidual ? residual : x, output, p);
     }
 

@@ -38,6 +38,9 @@ public sealed class ShuffleNet : IDisposable
     public string DeviceDescription => _device.Description;
     public TimeSpan CompileTime => _executor.CompileTime;
 
+    /// <summary>Set to time every op (each is then synchronised: slower); null (the default) to stop.</summary>
+    public Runtime.Execution.OpProfile? Profile { get => _executor.Profile; set => _executor.Profile = value; }
+
     public const int ImageSize = NetworkGraph.InputSize, ImageChannels = NetworkGraph.InputChannels;
     public const int ImageElements = ImageChannels * ImageSize * ImageSize;
 

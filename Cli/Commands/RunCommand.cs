@@ -13,7 +13,8 @@ static class RunCommand
         var outPath = new Option<string>("--output") { Description = "The .npy to write: N x classes logits, or the --layer activation.", Required = true };
         var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
         var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
-        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, layer };
+        var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table." };
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, layer, profile };
         command.SetAction(parse =>
         {
             var kind = BackendNames.Parse(parse.GetValue(backend)!);
@@ -22,6 +23,19 @@ static class RunCommand
                 throw new ShuffleNetException($"{parse.GetValue(input)}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), kind);
             output.WriteLine($"device: {net.DeviceDescription}");
+            output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
+            if (parse.GetValue(profile))
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                net.Run(data);
+                output.WriteLine($"warm-up run: {watch.Elapsed.TotalMilliseconds:F1} ms");
+                net.Profile = new Runtime.Execution.OpProfile();
+                watch.Restart();
+                net.Run(data);
+                output.WriteLine($"profiled run: {watch.Elapsed.TotalMilliseconds:F1} ms, {net.Graph.Ops.Count} kernels per forward pass");
+                output.WriteLine(net.Profile.ToString());
+                net.Profile = null;
+            }
             string path = parse.GetValue(outPath)!;
             if (parse.GetValue(layer) is { } name)
             {

@@ -24,12 +24,48 @@ sealed class GraphExecutor : IDisposable
     {
         _accelerator = accelerator;
         _graph = weights.Graph;
-        _kernels = new KernelSet(accelerator);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        _kernels = new KernelSet(accelerator, prepareAll: false);
+        foreach (var op in _graph.Ops) Prepare(op);
+        CompileTime = watch.Elapsed;
         foreach (var spec in _graph.WeightSpecs())
             _weights[spec.Name] = accelerator.Allocate1D(weights[spec.Name]);
     }
 
-    public TimeSpan CompileTime => _kernels.CompileTime;
+    /// <summary>When set, every op is synchronised and timed into it (see <see cref="OpProfile"/>).</summary>
+    public OpProfile? Profile { get; set; }
+
+    /// <summary>The launcher an op runs on, as profiles name it.</summary>
+    public static string KernelName(GraphOp op) => op switch
+    {
+        ConvOp c when c.IsPointwise => "PointwiseConv2d",
+        ConvOp c when c.IsDepthwise => "DepthwiseConv2d",
+        ConvOp => "Conv2d",
+        PoolOp p => p.Kind.ToString(),
+        LinearOp => "Linear",
+        ScaleOp => "ScaleChannels",
+        AddOp => "AddActivation",
+        CopyOp => "CopyChannels",
+        _ => op.GetType().Name,
+    };
+
+    /// <summary>How long compiling the kernels this graph uses took.</summary>
+    public TimeSpan CompileTime { get; }
+
+    /// <summary>Compiles the kernel specialisation an op will launch.</summary>
+    void Prepare(GraphOp op)
+    {
+        switch (op)
+        {
+            case ConvOp c when c.IsPointwise: _kernels.Pointwise.Prepare(Act(c.Activation)); break;
+            case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(Act(c.Activation)); break;
+            case ConvOp c: _kernels.Conv2d.Prepare(Act(c.Activation)); break;
+            case LinearOp l: _kernels.Linear.Prepare(Act(l.Activation)); break;
+            case ScaleOp s: _kernels.ScaleChannels.Prepare(Act(s.Activation)); break;
+            case AddOp a: _kernels.AddActivation.Prepare(Act(a.Activation)); break;
+            case CopyOp c: _kernels.CopyChannels.Prepare(Act(c.Activation)); break;
+        }
+    }
 
     /// <summary>Runs <paramref name="n"/> images; returns the requested tensors ([n, C, H, W] each, NCHW) copied to the host.</summary>
     public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
@@ -37,7 +73,18 @@ sealed class GraphExecutor : IDisposable
         EnsureBuffers(n);
         var stream = _accelerator.DefaultStream;
         _tensors![NetworkGraph.InputTensor].View.CopyFromCPU(stream, input);
-        foreach (var op in _graph.Ops) Launch(stream, op, n);
+        if (Profile is { } profile)
+        {
+            // Diagnostic mode: synchronise after every op to time it (slower; never on by default).
+            foreach (var op in _graph.Ops)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                Launch(stream, op, n);
+                stream.Synchronize();
+                profile.Add(KernelName(op), System.Diagnostics.Stopwatch.GetElapsedTime(start));
+            }
+        }
+        else foreach (var op in _graph.Ops) Launch(stream, op, n);
         stream.Synchronize();
         return outputs.Select(t => _tensors[t].GetAsArray1D(stream)).ToArray();
     }

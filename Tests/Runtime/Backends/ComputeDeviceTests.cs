@@ -35,8 +35,8 @@ public sealed class ComputeDeviceTests(ITestOutputHelper output)
         Assert.False(device.OpenCLCompatibilityMode);
         Assert.Null(device.FallbackReason);
         Assert.Contains("ILGPU CPU", device.Description);
-        Assert.Equal(32, device.Accelerator.WarpSize);
-        Assert.Equal(256, device.Accelerator.MaxNumThreadsPerGroup);
+        Assert.Equal(4, device.Accelerator.WarpSize);
+        Assert.Equal(16, device.Accelerator.MaxNumThreadsPerGroup);
 
         var (a, b, expected) = TestKernels.AddInputs(1000);
         Assert.Equal(expected, TestKernels.Add(device, a, b));

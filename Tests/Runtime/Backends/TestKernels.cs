@@ -8,7 +8,7 @@ namespace ShuffleNetGpu.Tests.Runtime.Backends;
 /// barriers (allowed in OpenCL compatibility mode).</summary>
 internal static class TestKernels
 {
-    public const int GroupSize = 64;
+    public const int GroupSize = 16; // ilgpu-cpu allows up to 16 threads per group (BackendDiscovery.CpuDevice)
 
     private static void AddKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> sum) =>
         sum[i] = a[i] + b[i];

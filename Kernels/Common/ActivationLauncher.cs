@@ -1,0 +1,54 @@
+using ILGPU.Runtime;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>
+/// Base of the launchers whose kernels take an activation epilogue: one specialisation per <see cref="ActivationKind"/>,
+/// compiled on first request. A network asks for the ones its graph uses when it is built (<see cref="Prepare"/>), so
+/// loading compiles only those: on PoCL, whose compiler takes about a second a kernel, compiling all five of every op
+/// would dominate a small network's load.
+/// </summary>
+/// <typeparam name="TKernel">The launcher delegate ILGPU returns for the kernel.</typeparam>
+public abstract class ActivationLauncher<TKernel> where TKernel : class
+{
+    readonly TKernel?[] _loaded = new TKernel?[ActivationKindExtensions.Count];
+    readonly Lock _gate = new();
+
+    protected ActivationLauncher(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+    }
+
+    /// <summary>The accelerator the kernels are compiled for.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Compiles the specialisation for <paramref name="activation"/> now (otherwise on first launch).</summary>
+    public void Prepare(ActivationKind activation) => _ = KernelFor(activation);
+
+    /// <summary>Compiles every specialisation now.</summary>
+    public void PrepareAll()
+    {
+        foreach (var a in ActivationKindExtensions.All) Prepare(a);
+    }
+
+    /// <summary>The compiled specialisation for <paramref name="activation"/>.</summary>
+    protected TKernel KernelFor(ActivationKind activation)
+    {
+        activation.ThrowIfUndefined();
+        var kernel = Volatile.Read(ref _loaded[(int)activation]);
+        if (kernel is not null) return kernel;
+        lock (_gate)
+            return _loaded[(int)activation] ??= activation switch
+            {
+                ActivationKind.None => Load<Identity>(),
+                ActivationKind.Relu => Load<Relu>(),
+                ActivationKind.HardSwish => Load<HardSwish>(),
+                ActivationKind.HardSigmoid => Load<HardSigmoid>(),
+                _ => Load<Sigmoid>(),
+            };
+    }
+
+    /// <summary>Compiles the kernel specialised for <typeparamref name="TAct"/>.</summary>
+    protected abstract TKernel Load<TAct>() where TAct : struct, IActivation;
+}
