@@ -14,6 +14,9 @@ public static class ShuffleNetCli
             InfoCommand.Create(output),
             InitCommand.Create(output),
             RunCommand.Create(output),
+            ClassifyCommand.Create(output, error),
+            DemoCommand.Create(output),
+            PreprocessCommand.Create(output),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -1,0 +1,249 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ShuffleNetGpu.Imaging;
+
+/// <summary>
+/// The upstream ShuffleNet-Series evaluation preprocessing, reproduced exactly: decode to RGB as PIL's
+/// <c>convert('RGB')</c> does, resize the short side to 256 with OpenCV's <c>INTER_LINEAR</c> on 8-bit pixels,
+/// centre-crop 224, emit B, G, R planes as float 0..255 (no normalisation), optionally minus the Large mean image.
+/// </summary>
+public static class ImagePreprocessor
+{
+    public const int OutputSize = 224, ResizeShortSide = 256;
+    public const long DefaultMaxPixels = 100_000_000;
+
+    const int PlaneSize = OutputSize * OutputSize;
+
+    /// <summary>The ShuffleNetV2.Large mean image, 3x224x224 float32 (B, G, R planes). Returns a copy of the
+    /// array loaded once from the embedded <c>large_mean.npy</c>.</summary>
+    public static float[] LargeMean => (float[])LargeMeanData.Value.Clone();
+
+    static readonly Lazy<float[]> LargeMeanData = new(LoadLargeMean);
+
+    /// <summary>
+    /// Decodes (PNG, JPEG, BMP, GIF first frame, WebP, TGA, TIFF) to RGB as PIL <c>convert('RGB')</c> does (grey
+    /// expanded, alpha dropped without compositing, palette resolved, no EXIF rotation), checks
+    /// width*height &lt;= <paramref name="maxPixels"/> from the header before decoding pixels, then preprocesses.
+    /// </summary>
+    public static float[] Load(string path, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) throw Bad(path, "is a directory, expected an image file");
+        if (!File.Exists(path)) throw Bad(path, "file not found");
+
+        var (rgb, width, height) = Decode(path, maxPixels);
+        return Preprocess(rgb, width, height, subtractLargeMean);
+    }
+
+    /// <summary>Preprocesses already-decoded interleaved RGB bytes (height x width x 3).</summary>
+    public static float[] Preprocess(ReadOnlySpan<byte> rgb, int width, int height, bool subtractLargeMean = false)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"image size {width}x{height} is empty");
+        if (rgb.Length != (long)width * height * 3)
+            throw new ArgumentException($"expected {(long)width * height * 3} RGB bytes for {width}x{height}, got {rgb.Length}", nameof(rgb));
+
+        var (newWidth, newHeight) = ResizedSize(width, height);
+        byte[] resized = ResizeLinear(rgb, width, height, 3, newWidth, newHeight);
+
+        // Python 3 round() is half-to-even, as is Math.Round(double) (chelsea.png: 385 wide -> offset 80).
+        int left = (int)Math.Round((newWidth - OutputSize) / 2.0);
+        int top = (int)Math.Round((newHeight - OutputSize) / 2.0);
+
+        var output = new float[3 * PlaneSize];
+        for (int y = 0; y < OutputSize; y++)
+        {
+            int row = ((top + y) * newWidth + left) * 3;
+            for (int x = 0; x < OutputSize; x++)
+            {
+                int p = row + x * 3, o = y * OutputSize + x;
+                output[o] = resized[p + 2];                  // B
+                output[PlaneSize + o] = resized[p + 1];      // G
+                output[2 * PlaneSize + o] = resized[p];      // R
+            }
+        }
+        if (subtractLargeMean)
+        {
+            float[] mean = LargeMeanData.Value;
+            for (int i = 0; i < output.Length; i++) output[i] -= mean[i];
+        }
+        return output;
+    }
+
+    /// <summary>The size after the short-side resize: short side 256, long side <c>int(256 / short * long + 0.5)</c>
+    /// evaluated in double as Python does.</summary>
+    internal static (int Width, int Height) ResizedSize(int width, int height)
+    {
+        if (width <= height) return (ResizeShortSide, (int)((double)ResizeShortSide / width * height + 0.5));
+        return ((int)((double)ResizeShortSide / height * width + 0.5), ResizeShortSide);
+    }
+
+    /// <summary>
+    /// OpenCV <c>cv2.resize(..., interpolation=INTER_LINEAR)</c> on 8-bit interleaved pixels, bit-exact.
+    /// </summary>
+    /// <remarks>
+    /// OpenCV does not compute a float bilinear blend for 8-bit images: it rounds the weights to 11-bit fixed point,
+    /// runs the horizontal pass in int32 and the vertical pass with truncating shifts. A float resize is off by one
+    /// grey level on about 12% of pixels, so the integer arithmetic is reproduced here step by step (SPEC.md,
+    /// "Clarifications"). Vertically OpenCV clamps the source rows at the image edges but keeps the unclamped
+    /// weights (resizeGeneric_Invoker); horizontally it clamps the index and zeroes the fraction.
+    /// </remarks>
+    public static byte[] ResizeLinear(ReadOnlySpan<byte> src, int width, int height, int channels, int newWidth, int newHeight)
+    {
+        if (width <= 0 || height <= 0 || newWidth <= 0 || newHeight <= 0 || channels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"bad resize {width}x{height}x{channels} -> {newWidth}x{newHeight}");
+        if (src.Length != (long)width * height * channels)
+            throw new ArgumentException($"expected {(long)width * height * channels} bytes, got {src.Length}", nameof(src));
+
+        const int CoefScale = 1 << 11; // INTER_RESIZE_COEF_SCALE
+
+        // Horizontal tables: source column and the two 11-bit weights per destination column.
+        double scaleX = 1.0 / ((double)newWidth / width);
+        var xs = new int[newWidth];
+        var xa0 = new int[newWidth];
+        var xa1 = new int[newWidth];
+        for (int dx = 0; dx < newWidth; dx++)
+        {
+            float fx = (float)((dx + 0.5) * scaleX - 0.5);
+            int sx = (int)MathF.Floor(fx);
+            fx -= sx;
+            if (sx < 0) { sx = 0; fx = 0; }
+            if (sx >= width - 1) { sx = width - 1; fx = 0; }
+            xs[dx] = sx;
+            xa0[dx] = (int)MathF.Round((1f - fx) * CoefScale); // saturate_cast<short>: round half to even
+            xa1[dx] = (int)MathF.Round(fx * CoefScale);
+        }
+
+        // Horizontal pass over every source row (int32 sums, weights 2^11 in total).
+        int rowLength = newWidth * channels;
+        var h = new int[height * rowLength];
+        for (int y = 0; y < height; y++)
+        {
+            ReadOnlySpan<byte> s = src.Slice(y * width * channels, width * channels);
+            Span<int> d = h.AsSpan(y * rowLength, rowLength);
+            for (int dx = 0; dx < newWidth; dx++)
+            {
+                int i0 = xs[dx] * channels;
+                int i1 = Math.Min(xs[dx] + 1, width - 1) * channels; // weight is 0 when clamped
+                for (int c = 0; c < channels; c++)
+                    d[dx * channels + c] = s[i0 + c] * xa0[dx] + s[i1 + c] * xa1[dx];
+            }
+        }
+
+        // Vertical pass: (H >> 4) * b >> 16 per tap, then + 2 >> 2 (2 * 11 - 4 - 16 = 2 fractional bits left).
+        double scaleY = 1.0 / ((double)newHeight / height);
+        var dst = new byte[newHeight * rowLength];
+        for (int dy = 0; dy < newHeight; dy++)
+        {
+            float fy = (float)((dy + 0.5) * scaleY - 0.5);
+            int sy = (int)MathF.Floor(fy);
+            fy -= sy;
+            int b0 = (int)MathF.Round((1f - fy) * CoefScale);
+            int b1 = (int)MathF.Round(fy * CoefScale);
+            int r0 = Math.Clamp(sy, 0, height - 1), r1 = Math.Clamp(sy + 1, 0, height - 1);
+            ReadOnlySpan<int> h0 = h.AsSpan(r0 * rowLength, rowLength), h1 = h.AsSpan(r1 * rowLength, rowLength);
+            Span<byte> d = dst.AsSpan(dy * rowLength, rowLength);
+            for (int i = 0; i < rowLength; i++)
+            {
+                int v = ((((h0[i] >> 4) * b0) >> 16) + (((h1[i] >> 4) * b1) >> 16) + 2) >> 2;
+                d[i] = (byte)Math.Clamp(v, 0, 255);
+            }
+        }
+        return dst;
+    }
+
+    static (byte[] Rgb, int Width, int Height) Decode(string path, long maxPixels)
+    {
+        try
+        {
+            // Header only: refuse huge images before any pixel buffer is allocated.
+            IImageInfo? info = Image.Identify(path);
+            if (info is null) throw Bad(path, "not a recognised image format (PNG, JPEG, BMP, GIF, WebP, TGA, TIFF)");
+            long pixels = (long)info.Width * info.Height;
+            if (info.Width <= 0 || info.Height <= 0) throw Bad(path, $"image header declares an empty size {info.Width}x{info.Height}");
+            if (pixels > maxPixels)
+                throw Bad(path, $"image is {info.Width}x{info.Height} = {pixels} pixels, more than the limit of {maxPixels}");
+
+            CheckPngComplete(path);
+
+            // Rgb24 target: grey is expanded, palette resolved, alpha dropped without compositing (as PIL
+            // convert('RGB')); only the first frame is used; EXIF orientation is not applied.
+            using Image<Rgb24> image = Image.Load<Rgb24>(path);
+            int width = image.Width, height = image.Height;
+            var rgb = new byte[(long)width * height * 3];
+            image.ProcessPixelRows(accessor =>
+            {
+                for (int y = 0; y < accessor.Height; y++)
+                    MemoryMarshal.AsBytes(accessor.GetRowSpan(y)).CopyTo(rgb.AsSpan(y * width * 3, width * 3));
+            });
+            return (rgb, width, height);
+        }
+        catch (ImageFormatException) { throw; }
+        catch (UnknownImageFormatException)
+        {
+            throw Bad(path, "not a recognised image format (PNG, JPEG, BMP, GIF, WebP, TGA, TIFF)");
+        }
+        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or NotSupportedException or IOException
+                                      or UnauthorizedAccessException or InvalidDataException or ArgumentException
+                                      or IndexOutOfRangeException or InvalidOperationException)
+        {
+            throw Bad(path, $"cannot decode image: {OneLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>
+    /// ImageSharp decodes a PNG cut short without complaint (the missing rows come out black), where PIL raises
+    /// "image file is truncated". So for PNG files walk the chunk list (lengths only, no data read) and require every
+    /// chunk to fit in the file and an IEND chunk at the end.
+    /// </summary>
+    static void CheckPngComplete(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        Span<byte> head = stackalloc byte[8];
+        if (f.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.SequenceEqual(PngSignature)) return;
+        long length = f.Length, offset = 8;
+        while (true)
+        {
+            f.Position = offset;
+            if (f.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8)
+                throw Bad(path, $"truncated PNG: the file ends at byte {length} without an IEND chunk");
+            long chunkLength = BinaryPrimitives.ReadUInt32BigEndian(head);
+            string type = Encoding.ASCII.GetString(head[4..]);
+            if (offset + 12 + chunkLength > length)
+                throw Bad(path, $"truncated PNG: chunk {type} at byte {offset} needs {chunkLength + 12} bytes, the file ends at byte {length}");
+            if (type == "IEND") return;
+            offset += 12 + chunkLength;
+        }
+    }
+
+    static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    static float[] LoadLargeMean()
+    {
+        const string Name = "large_mean.npy";
+        using Stream? stream = typeof(ImagePreprocessor).Assembly.GetManifestResourceStream(Name)
+            ?? throw new ShuffleNetException($"embedded resource {Name} is missing from the runtime assembly");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        ReadOnlySpan<byte> bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        // A version-1 .npy holding <f4, shape (3, 224, 224): magic, version, uint16 header length, header, data.
+        if (bytes.Length < 10 || bytes[0] != 0x93 || bytes[6] != 1)
+            throw new ShuffleNetException($"embedded {Name} is not a version-1 .npy file");
+        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]);
+        string header = Encoding.Latin1.GetString(bytes.Slice(10, headerLength));
+        ReadOnlySpan<byte> data = bytes[(10 + headerLength)..];
+        if (!header.Contains("'<f4'") || !header.Contains("(3, 224, 224)") || data.Length != 3 * PlaneSize * 4)
+            throw new ShuffleNetException($"embedded {Name} is not float32 3x224x224: {header.Trim()}");
+        var mean = new float[3 * PlaneSize];
+        for (int i = 0; i < mean.Length; i++) mean[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
+        return mean;
+    }
+
+    static ImageFormatException Bad(string path, string problem, Exception? inner = null)
+        => inner is null ? new($"{path}: {problem}") : new($"{path}: {problem}", inner);
+
+    static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+}
