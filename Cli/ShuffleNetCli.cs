@@ -16,6 +16,7 @@ public static class ShuffleNetCli
             RunCommand.Create(output),
             ClassifyCommand.Create(output, error),
             DemoCommand.Create(output),
+            EvalCommand.Create(output, error),
             PreprocessCommand.Create(output),
         };
         var parse = root.Parse(args);

@@ -63,13 +63,16 @@ static class ClassifyCommand
         var files = new List<string>();
         foreach (var p in paths)
         {
-            if (Directory.Exists(p))
-                files.AddRange(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+            if (Directory.Exists(p)) files.AddRange(ImageFiles(p));
             else files.Add(p); // a missing or unreadable file is reported by the loader, naming it
         }
         return files;
     }
+
+    /// <summary>The image files below <paramref name="folder"/> (by extension, recursively), in ordinal order.</summary>
+    public static IEnumerable<string> ImageFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal);
 
     static void Print(TextWriter output, string file, IReadOnlyList<(int Class, double Probability)> best, bool json)
     {
