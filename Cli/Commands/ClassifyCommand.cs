@@ -32,7 +32,7 @@ static class ClassifyCommand
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!));
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
-            bool progress = files.Count > 8;
+            var progress = new ProgressLine(error, files.Count);
             for (int start = 0; start < files.Count; start += batchSize)
             {
                 var chunk = files.Skip(start).Take(batchSize).ToList();
@@ -49,7 +49,7 @@ static class ClassifyCommand
                     for (int i = 0; i < loaded.Count; i++)
                         Print(output, loaded[i].File, Softmax.TopK(logits.AsSpan(i * classes, classes), k), parse.GetValue(json));
                 }
-                if (progress) error.WriteLine($"[{Math.Min(start + batchSize, files.Count)}/{files.Count}] images");
+                progress.Report(Math.Min(start + batchSize, files.Count));
             }
             if (failed.Count == 0) return 0;
             error.WriteLine($"error: {failed.Count} of {files.Count} images could not be read");

@@ -37,6 +37,7 @@ static class EvalCommand
 
             int top1 = 0, top5 = 0, done = 0;
             var unreadable = new List<string>();
+            var progress = new ProgressLine(error, samples.Count);
             var watch = Stopwatch.StartNew();
             for (int start = 0; start < samples.Count; start += batchSize)
             {
@@ -46,7 +47,7 @@ static class EvalCommand
                     try { loaded.Add((ImagePreprocessor.Load(file, large), label)); }
                     catch (ShuffleNetException e) { unreadable.Add(e.Message); }
                 }
-                if (loaded.Count == 0) continue;
+                if (loaded.Count == 0) { progress.Report(Math.Min(start + batchSize, samples.Count)); continue; }
                 var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());
                 for (int i = 0; i < loaded.Count; i++)
                 {
@@ -55,7 +56,7 @@ static class EvalCommand
                     if (best.Any(b => b.Class == loaded[i].Label)) top5++;
                 }
                 done += loaded.Count;
-                if (samples.Count > 8) error.WriteLine($"[{Math.Min(start + batchSize, samples.Count)}/{samples.Count}] top-1 {100.0 * top1 / done:F2}%");
+                progress.Report(Math.Min(start + batchSize, samples.Count), $"top-1 {100.0 * top1 / done:F2}%");
             }
             double seconds = watch.Elapsed.TotalSeconds;
             output.WriteLine($"images: {done} evaluated, {unreadable.Count} unreadable");
