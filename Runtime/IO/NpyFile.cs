@@ -22,6 +22,13 @@ public static partial class NpyFile
         if (Directory.Exists(path)) throw new NpyFormatException($"{path}: is a directory, expected a .npy file");
         if (!File.Exists(path)) throw new NpyFormatException($"{path}: file not found");
         using var f = File.OpenRead(path);
+        return Read(f, path);
+    }
+
+    /// <summary>Reads a .npy from a seekable stream; <paramref name="name"/> names it in errors.</summary>
+    public static (int[] Shape, float[] Data) Read(Stream f, string name)
+    {
+        string path = name;
         NpyFormatException Bad(string what) => new($"{path}: {what}");
         Span<byte> pre = stackalloc byte[10];
         if (f.Read(pre) < 10 || !pre[..6].SequenceEqual(Magic)) throw Bad("not a NumPy .npy file (bad magic)");

@@ -168,6 +168,7 @@ public static class ImagePreprocessor
                 throw Bad(path, $"image is {info.Width}x{info.Height} = {pixels} pixels, more than the limit of {maxPixels}");
 
             CheckPngComplete(path);
+            CheckJpegComplete(path);
 
             // Rgb24 target: grey is expanded, palette resolved, alpha dropped without compositing (as PIL
             // convert('RGB')); only the first frame is used; EXIF orientation is not applied.
@@ -219,26 +220,36 @@ public static class ImagePreprocessor
         }
     }
 
+    /// <summary>
+    /// Likewise a JPEG cut short decodes partially without complaint. Its entropy-coded data can hold 0xFF only as
+    /// FF 00 or a restart marker, so a complete file has an end-of-image marker (FF D9) after its last start-of-scan
+    /// (FF DA); an embedded thumbnail's EOI comes before the main scan and does not count.
+    /// </summary>
+    static void CheckJpegComplete(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 3 || bytes[0] != 0xFF || bytes[1] != 0xD8 || bytes[2] != 0xFF) return;
+        int lastScan = -1, lastEnd = -1;
+        for (int i = 0; i + 1 < bytes.Length; i++)
+        {
+            if (bytes[i] != 0xFF) continue;
+            if (bytes[i + 1] == 0xDA) lastScan = i;
+            else if (bytes[i + 1] == 0xD9) lastEnd = i;
+        }
+        if (lastScan < 0 || lastEnd < lastScan)
+            throw Bad(path, $"truncated JPEG: no end-of-image marker after the last scan (the file ends at byte {bytes.Length})");
+    }
+
     static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     static float[] LoadLargeMean()
     {
         const string Name = "large_mean.npy";
-        using Stream? stream = typeof(ImagePreprocessor).Assembly.GetManifestResourceStream(Name)
+        using Stream stream = typeof(ImagePreprocessor).Assembly.GetManifestResourceStream(Name)
             ?? throw new ShuffleNetException($"embedded resource {Name} is missing from the runtime assembly");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        ReadOnlySpan<byte> bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        // A version-1 .npy holding <f4, shape (3, 224, 224): magic, version, uint16 header length, header, data.
-        if (bytes.Length < 10 || bytes[0] != 0x93 || bytes[6] != 1)
-            throw new ShuffleNetException($"embedded {Name} is not a version-1 .npy file");
-        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]);
-        string header = Encoding.Latin1.GetString(bytes.Slice(10, headerLength));
-        ReadOnlySpan<byte> data = bytes[(10 + headerLength)..];
-        if (!header.Contains("'<f4'") || !header.Contains("(3, 224, 224)") || data.Length != 3 * PlaneSize * 4)
-            throw new ShuffleNetException($"embedded {Name} is not float32 3x224x224: {header.Trim()}");
-        var mean = new float[3 * PlaneSize];
-        for (int i = 0; i < mean.Length; i++) mean[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
+        var (shape, mean) = Runtime.IO.NpyFile.Read(stream, $"embedded {Name}");
+        if (!shape.SequenceEqual([3, OutputSize, OutputSize]))
+            throw new ShuffleNetException($"embedded {Name} has shape ({string.Join(", ", shape)}), expected (3, 224, 224)");
         return mean;
     }
 
