@@ -3,6 +3,7 @@ using ShuffleNetGpu.Converter;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;
+using ShuffleNetGpu.Runtime.Verification;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
@@ -45,7 +46,7 @@ static class DemoCommand
                     using var net = ShuffleNet.Load(converted, backend.Kind);
                     output.WriteLine($"\n{backend.Name}: {net.DeviceDescription}");
                     var logits = net.Run(input);
-                    double error = RelativeL2(logits, expected);
+                    double error = RelativeError.L2(logits, expected);
                     bool ok = error <= 1e-4;
                     allMatch &= ok;
                     output.WriteLine($"2. logits vs PyTorch float64 reference: relative L2 error {error:E2} ({(ok ? "match" : "MISMATCH")}, tolerance 1e-4)");
@@ -77,12 +78,5 @@ static class DemoCommand
                 if (File.Exists(Path.Combine(dir.FullName, "fixtures", "tiny", Fixture, "checkpoint.pth.tar")))
                     return dir.FullName;
         throw new ShuffleNetException("demo: the shipped fixtures/ folder was not found; run it from the repository (dotnet run --project Cli -- demo)");
-    }
-
-    static double RelativeL2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double num = 0, den = 0;
-        for (int i = 0; i < b.Length; i++) { num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]); den += (double)b[i] * b[i]; }
-        return Math.Sqrt(num / den);
     }
 }

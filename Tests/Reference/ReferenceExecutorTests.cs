@@ -7,17 +7,9 @@ namespace ShuffleNetGpu.Tests.Reference;
 /// <summary>The oracle itself must reproduce PyTorch: every fixture's logits, from the converted weights.</summary>
 public class ReferenceExecutorTests(ITestOutputHelper log)
 {
-    public static double RelativeL2(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
-    {
-        double num = 0, den = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double d = (double)actual[i] - expected[i];
-            num += d * d;
-            den += (double)expected[i] * expected[i];
-        }
-        return Math.Sqrt(num / Math.Max(den, 1e-30));
-    }
+    /// <summary>The product's own measure (<see cref="ShuffleNetGpu.Runtime.Verification.RelativeError"/>), on slices of equal length.</summary>
+    public static double RelativeL2(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected) =>
+        ShuffleNetGpu.Runtime.Verification.RelativeError.L2(actual[..expected.Length], expected);
 
     public static double Tolerance(string id) => Math.Max(1e-4, 4 * Fixtures.Spec(id).GetProperty("torch_fp32_rel_l2_error").GetDouble());
 
