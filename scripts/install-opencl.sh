@@ -47,7 +47,12 @@ else
         apt-get update -q
     fi
     echo "install-opencl.sh: installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # Stale package lists can name versions the mirror no longer has: refresh them once and retry.
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        echo "install-opencl.sh: install failed; apt-get update and retry"
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
 fi
 
 # Report what the ICD loader sees (diagnostics only; never fails the script).
