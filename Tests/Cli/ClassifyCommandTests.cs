@@ -11,12 +11,7 @@ public sealed class ClassifyCommandTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-classify-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        return (ShuffleNetCli.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     static int[] TopFive(ReadOnlySpan<float> logits) =>
         logits.ToArray().Select((v, i) => (v, i)).OrderByDescending(x => x.v).ThenBy(x => x.i).Take(5).Select(x => x.i).ToArray();

@@ -8,13 +8,7 @@ public sealed class CliTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-cli-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ShuffleNetCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void InfoAllJsonMatchesModelCountsForAll24Ids()

@@ -9,12 +9,7 @@ public sealed class RunCommandTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-run-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        return (ShuffleNetCli.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void RunOnAFixtureCheckpointReproducesItsLogits()
