@@ -19,7 +19,7 @@ namespace ShuffleNetGpu;
 public sealed class ShuffleNet : IDisposable
 {
     readonly ComputeDevice _device;
-    readonly GraphExecutor _executor;
+    readonly INetworkExecutor _executor;
     readonly Lock _gate = new();
     bool _disposed;
 
@@ -37,6 +37,15 @@ public sealed class ShuffleNet : IDisposable
     public BackendKind Backend => _device.Kind;
     public string DeviceDescription => _device.Description;
     public TimeSpan CompileTime => _executor.CompileTime;
+
+    /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
+    public long AllocatedBytes => _executor.AllocatedBytes;
+
+    /// <summary>The most bytes held at once since load (the arena follows the largest plan used so far).</summary>
+    public long PeakAllocatedBytes => _executor.PeakAllocatedBytes;
+
+    /// <summary>Kernels launched (ops run) by the last call: the whole graph for logits, fewer for early layers.</summary>
+    public int LastRunOps => _executor.LastRunOps;
 
     /// <summary>Set to time every op (each is then synchronised: slower); null (the default) to stop.</summary>
     public Runtime.Execution.OpProfile? Profile { get => _executor.Profile; set => _executor.Profile = value; }

@@ -3,22 +3,26 @@ using ILGPU.Runtime;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Planning;
 
 namespace ShuffleNetGpu.Runtime.Execution;
 
 /// <summary>
 /// Runs a <see cref="NetworkGraph"/> on one accelerator: weights uploaded once, kernels compiled once (at construction),
-/// one device buffer per graph tensor for the current batch size, each op a kernel launch on one stream.
+/// intermediates in one device arena laid out by a <see cref="MemoryPlan"/> (cached per batch size and output set),
+/// each op a kernel launch on one stream.
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
-sealed class GraphExecutor : IDisposable
+sealed class GraphExecutor : INetworkExecutor
 {
     readonly Accelerator _accelerator;
     readonly NetworkGraph _graph;
     readonly KernelSet _kernels;
     readonly Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>> _weights = [];
-    MemoryBuffer1D<float, Stride1D.Dense>[]? _tensors;
-    int _batch;
+    readonly PlanCache _plans;
+    readonly long _weightBytes;
+    MemoryBuffer1D<float, Stride1D.Dense>? _arena;
+    MemoryPlan? _plan;
 
     public GraphExecutor(Accelerator accelerator, ModelWeights weights)
     {
@@ -29,8 +33,17 @@ sealed class GraphExecutor : IDisposable
         foreach (var op in _graph.Ops) Prepare(op);
         CompileTime = watch.Elapsed;
         foreach (var spec in _graph.WeightSpecs())
+        {
             _weights[spec.Name] = accelerator.Allocate1D(weights[spec.Name]);
+            _weightBytes += spec.Elements * sizeof(float);
+        }
+        _plans = new PlanCache(_graph);
+        PeakAllocatedBytes = AllocatedBytes;
     }
+
+    public long AllocatedBytes => _weightBytes + (_arena?.LengthInBytes ?? 0);
+    public long PeakAllocatedBytes { get; private set; }
+    public int LastRunOps { get; private set; }
 
     /// <summary>When set, every op is synchronised and timed into it (see <see cref="OpProfile"/>).</summary>
     public OpProfile? Profile { get; set; }
@@ -70,13 +83,14 @@ sealed class GraphExecutor : IDisposable
     /// <summary>Runs <paramref name="n"/> images; returns the requested tensors ([n, C, H, W] each, NCHW) copied to the host.</summary>
     public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
     {
-        EnsureBuffers(n);
+        var plan = _plan = _plans.Get(n, outputs);
+        EnsureArena(plan.ArenaElements);
         var stream = _accelerator.DefaultStream;
-        _tensors![NetworkGraph.InputTensor].View.CopyFromCPU(stream, input);
+        View(NetworkGraph.InputTensor).CopyFromCPU(stream, input);
         if (Profile is { } profile)
         {
             // Diagnostic mode: synchronise after every op to time it (slower; never on by default).
-            foreach (var op in _graph.Ops)
+            foreach (var op in plan.Ops)
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 Launch(stream, op, n);
@@ -84,20 +98,33 @@ sealed class GraphExecutor : IDisposable
                 profile.Add(KernelName(op), System.Diagnostics.Stopwatch.GetElapsedTime(start));
             }
         }
-        else foreach (var op in _graph.Ops) Launch(stream, op, n);
+        else foreach (var op in plan.Ops) Launch(stream, op, n);
+        LastRunOps = plan.Ops.Count;
         stream.Synchronize();
-        return outputs.Select(t => _tensors[t].GetAsArray1D(stream)).ToArray();
+        var results = outputs.Select(t =>
+        {
+            var host = new float[plan.ElementsOf(t)];
+            View(t).CopyToCPU(stream, host);
+            return host;
+        }).ToArray();
+        stream.Synchronize();   // the host arrays are complete only after the copies finish
+        return results;
     }
 
-    void EnsureBuffers(int n)
+    /// <summary>Keeps one arena, grown when a plan needs more (a new batch size or output set) and shrunk when the
+    /// batch size changes, so memory follows the current batch.</summary>
+    void EnsureArena(long elements)
     {
-        if (_tensors is not null && _batch == n) return;
-        FreeTensors();
-        _tensors = _graph.Tensors.Select(t => _accelerator.Allocate1D<float>(n * t.ElementsPerImage)).ToArray();
-        _batch = n;
+        if (_arena is not null && _arena.Length >= elements && _arenaBatch == _plan!.Batch) return;
+        FreeArena();
+        _arena = _accelerator.Allocate1D<float>(Math.Max(elements, 1));
+        _arenaBatch = _plan!.Batch;
+        PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
     }
 
-    ArrayView<float> View(int tensor) => _tensors![tensor].View.AsContiguous();
+    int _arenaBatch;
+
+    ArrayView<float> View(int tensor) => _arena!.View.SubView(_plan!.OffsetOf(tensor), _plan.ElementsOf(tensor));
     ArrayView<float> Weight(string name) => _weights[name].View.AsContiguous();
 
     static ChannelMap Map(ChannelView v) =>
@@ -178,16 +205,15 @@ sealed class GraphExecutor : IDisposable
         }
     }
 
-    void FreeTensors()
+    void FreeArena()
     {
-        if (_tensors is null) return;
-        foreach (var b in _tensors) b.Dispose();
-        _tensors = null;
+        _arena?.Dispose();
+        _arena = null;
     }
 
     public void Dispose()
     {
-        FreeTensors();
+        FreeArena();
         foreach (var w in _weights.Values) w.Dispose();
         _weights.Clear();
     }

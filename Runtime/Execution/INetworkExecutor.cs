@@ -1,0 +1,28 @@
+namespace ShuffleNetGpu.Runtime.Execution;
+
+/// <summary>
+/// Runs one network's graph on one engine (an ILGPU accelerator, or the SIMD CPU engine). Each run follows a
+/// <see cref="Planning.MemoryPlan"/>: only the ops the requested tensors need, intermediates in one arena.
+/// Not thread-safe: <see cref="ShuffleNet"/> serialises callers.
+/// </summary>
+interface INetworkExecutor : IDisposable
+{
+    /// <summary>Runs <paramref name="n"/> images (NCHW, N x 3 x 224 x 224); returns the requested tensors ([n, C, H, W]
+    /// each) copied to the host.</summary>
+    float[][] Run(float[] input, int n, IReadOnlyList<int> outputs);
+
+    /// <summary>How long preparing (compiling) the kernels took at load.</summary>
+    TimeSpan CompileTime { get; }
+
+    /// <summary>When set, every op is synchronised and timed into it.</summary>
+    OpProfile? Profile { get; set; }
+
+    /// <summary>Bytes held now for weights and the arena (device memory on a GPU).</summary>
+    long AllocatedBytes { get; }
+
+    /// <summary>The most bytes held at once since load.</summary>
+    long PeakAllocatedBytes { get; }
+
+    /// <summary>Ops launched by the last run (kernels per forward pass).</summary>
+    int LastRunOps { get; }
+}
