@@ -20,7 +20,7 @@ static class DemoCommand
         var command = new Command("demo", "Convert a shipped checkpoint, check it against PyTorch's logits and classify sample images on every backend present.");
         command.SetAction(_ =>
         {
-            string root = FindRepositoryData();
+            string root = ShippedFixtures.FindRoot(Fixture);
             string tiny = Path.Combine(root, "fixtures", "tiny", Fixture);
             string checkpoint = Path.Combine(tiny, "checkpoint.pth.tar");
             output.WriteLine($"Model: {checkpoint}");
@@ -68,15 +68,5 @@ static class DemoCommand
             }
         });
         return command;
-    }
-
-    /// <summary>The folder holding <c>fixtures/</c>: the current directory or one above it, or above the program.</summary>
-    static string FindRepositoryData()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "fixtures", "tiny", Fixture, "checkpoint.pth.tar")))
-                    return dir.FullName;
-        throw new ShuffleNetException("demo: the shipped fixtures/ folder was not found; run it from the repository (dotnet run --project Cli -- demo)");
     }
 }

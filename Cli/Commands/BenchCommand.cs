@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ShuffleNetGpu.Runtime.Backends;
+
+namespace ShuffleNetGpu.Cli.Commands;
+
+/// <summary>
+/// End-to-end throughput of one model on one backend: for each batch size, warm-up runs, then the median of timed
+/// runs. A run is what a caller of <see cref="ShuffleNet.Run"/> waits for: input upload, every kernel, logits
+/// download, device synchronised.
+/// </summary>
+static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "A zoo id (generated weights), a .safetensors file or a checkpoint.", Required = true };
+        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var batches = new Option<string>("--batch") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,64,256" };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per batch size (the median is reported).", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first (kernel JIT, caches, arena).", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per batch size, one per line." };
+        var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
+            { model, backend, batches, runs, warmup, json };
+        command.SetAction(parse =>
+        {
+            var kind = BackendNames.Parse(parse.GetValue(backend)!);
+            var sizes = ParseBatches(parse.GetValue(batches)!);
+            int timed = parse.GetValue(runs), untimed = parse.GetValue(warmup);
+            if (timed < 1) throw new ShuffleNetException($"--runs {timed}: at least 1 timed run is needed");
+            if (untimed < 0) throw new ShuffleNetException($"--warmup {untimed}: must be 0 or more");
+            string name = parse.GetValue(model)!;
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
+            bool asJson = parse.GetValue(json);
+            if (!asJson)
+            {
+                output.WriteLine($"model: {name} ({net.Graph.Macs / 1e6:F1}M multiply-adds per image)");
+                output.WriteLine($"device: {net.DeviceDescription}");
+                output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
+                output.WriteLine($"{"batch",6} {"median ms",10} {"min ms",9} {"images/s",10} {"peak MB",9} {"kernels",8}");
+            }
+            foreach (int n in sizes)
+            {
+                var input = SyntheticBatch(n);
+                for (int i = 0; i < untimed; i++) net.Run(input);
+                var times = new double[timed];
+                for (int i = 0; i < timed; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    net.Run(input);
+                    times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+                Array.Sort(times);
+                double median = timed % 2 == 1 ? times[timed / 2] : (times[timed / 2 - 1] + times[timed / 2]) / 2;
+                double imagesPerSecond = n * 1000.0 / median;
+                if (asJson)
+                {
+                    output.WriteLine(new JsonObject
+                    {
+                        ["model"] = name, ["backend"] = net.Backend.ToName(), ["device"] = net.DeviceDescription,
+                        ["batch"] = n, ["median_ms"] = Math.Round(median, 4), ["min_ms"] = Math.Round(times[0], 4),
+                        ["images_per_s"] = imagesPerSecond, ["runs"] = timed, ["warmup"] = untimed,
+                        ["peak_bytes"] = net.PeakAllocatedBytes, ["kernels_per_forward"] = net.LastRunOps,
+                    }.ToJsonString());
+                }
+                else
+                {
+                    output.WriteLine($"{n,6} {median,10:F3} {times[0],9:F3} {imagesPerSecond,10:F1} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
+                }
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    static int[] ParseBatches(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new ShuffleNetException("--batch: give at least one batch size, e.g. 1,64,256");
+        return parts.Select(p => int.TryParse(p, out int n) && n is >= 1 and <= 4096 ? n
+            : throw new ShuffleNetException($"--batch: '{p}' is not a batch size between 1 and 4096")).ToArray();
+    }
+
+    /// <summary>A deterministic batch of pixel-like values (0..255): the speed does not depend on the values.</summary>
+    static float[] SyntheticBatch(int n)
+    {
+        var data = new float[n * ShuffleNet.ImageElements];
+        var random = new Random(n);
+        for (int i = 0; i < data.Length; i++) data[i] = random.Next(256);
+        return data;
+    }
+}
