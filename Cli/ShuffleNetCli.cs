@@ -18,6 +18,7 @@ public static class ShuffleNetCli
             DemoCommand.Create(output),
             EvalCommand.Create(output, error),
             PreprocessCommand.Create(output),
+            ExportOnnxCommand.Create(output),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
