@@ -20,6 +20,7 @@ public static class ShuffleNetCli
             PreprocessCommand.Create(output),
             BenchCommand.Create(output),
             VerifyCommand.Create(output),
+            ExportOnnxCommand.Create(output),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using ShuffleNetGpu.Converter.Onnx;
+using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Weights;
+
+namespace ShuffleNetGpu.Cli.Commands;
+
+static class ExportOnnxCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Argument<string>("model") { Description = "A converted .safetensors file, a checkpoint, or a zoo id (generated weights)." };
+        var outPath = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
+        var batch = new Option<int?>("--batch") { Description = "A fixed batch size (default: a dynamic batch dimension 'N')." };
+        var command = new Command("export-onnx", $"Write the model as ONNX (opset {OnnxExporter.Opset}): input 'input' [N, 3, 224, 224] float32, output 'logits' [N, classes].")
+        {
+            model, outPath, batch,
+        };
+        command.SetAction(parse =>
+        {
+            string name = parse.GetValue(model)!, path = parse.GetValue(outPath)!;
+            int? fixedBatch = parse.GetValue(batch);
+            if (fixedBatch is < 1) throw new ShuffleNetException($"--batch {fixedBatch} must be at least 1");
+            var weights = ModelSource.Weights(name);
+            OnnxExporter.Export(weights, path, fixedBatch);
+            string origin = ModelZoo.TryGet(name, out _) ? " with generated weights" : "";
+            output.WriteLine($"{path}: {ModelWeights.JsonFamilyName(weights.Config.Family)}{origin}, ONNX opset {OnnxExporter.Opset}, " +
+                             $"batch {(fixedBatch is { } b ? b.ToString() : "dynamic")}, {new FileInfo(path).Length:N0} bytes");
+            return 0;
+        });
+        return command;
+    }
+}
