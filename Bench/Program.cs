@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
 
-// Kernel and end-to-end benchmarks. Run: dotnet run -c Release --project Bench -- --filter '*'
+// Kernel and end-to-end benchmarks on every backend present (scripts/bench.sh runs them and copies the markdown
+// tables into docs/benchmarks/). Run one class: dotnet run -c Release --project Bench -- --filter '*ModelBenchmarks*'
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
