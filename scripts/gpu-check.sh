@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine from the repository root (after scripts/gpu-bundle.sh here and carrying .gpu/):
+#   1. every shipped reference case on cuda and opencl (`shufflenet verify`), with the error per model;
+#   2. the bench of the issue's models on both backends (images/s, ms per batch, peak memory, kernels per pass);
+#   3. a per-kernel profile of V2 1.0x at batch 64 on cuda.
+# Everything is printed, and also written as JSON lines under $OUT (when set) so the results come back.
+# Budget: a few minutes; set GPU_CHECK_QUICK=1 for batch 1 and 64 only.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+out=${OUT:-$work/out}
+mkdir -p "$out"
+tar -C "$work" -xJf "$here/bundle.tar.xz"
+cli="$work/shufflenet/shufflenet"
+cd "$work/shufflenet"
+echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2; nproc
+status=0
+echo "== verify (shipped reference cases)"
+for backend in cuda opencl; do
+    "$cli" verify --backend "$backend" 2>&1 | tee "$out/verify-$backend.txt" || status=1
+done
+batches=${GPU_CHECK_BATCHES:-1,64,256}
+[ "${GPU_CHECK_QUICK:-0}" = 1 ] && batches=1,64
+echo "== bench (batches $batches)"
+for backend in cuda opencl; do
+    for model in shufflenetv2-1.0x shufflenetv1-g3-1.0x shufflenetv2plus-medium oneshot detnas-coco-fpn-300m; do
+        timeout 120 "$cli" bench --model "$model" --backend "$backend" --batch "$batches" --runs 20 --warmup 3 --json \
+            2>&1 | tee -a "$out/bench-$backend.jsonl"
+    done
+    for model in shufflenetv2-large shufflenetv2-exlarge; do
+        timeout 120 "$cli" bench --model "$model" --backend "$backend" --batch 1,64 --runs 10 --warmup 2 --json \
+            2>&1 | tee -a "$out/bench-$backend.jsonl"
+    done
+done
+echo "== profile (cuda, V2 1.0x)"
+python3 - "$work/in.npy" <<'PY' 2>/dev/null || true
+import struct, sys
+n = 64
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 3, 224, 224), }" % n
+header = header.ljust(118) + "\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(b"\x00" * (n * 3 * 224 * 224 * 4))
+PY
+[ -f "$work/in.npy" ] && timeout 120 "$cli" run --model shufflenetv2-1.0x --backend cuda --input "$work/in.npy" \
+    --output "$work/logits.npy" --profile 2>&1 | grep -v "^image " | tee "$out/profile-cuda.txt"
+echo "== done (status $status)"
+exit $status
