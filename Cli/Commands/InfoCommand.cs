@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Planning;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
@@ -14,16 +15,20 @@ static class InfoCommand
         var model = new Argument<string?>("model") { Description = "A zoo id, a converted .safetensors file or a checkpoint.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Every released configuration." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
-        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json };
+        var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass: arena, weights and peak bytes at --batch." };
+        var batch = new Option<int>("--batch") { Description = "Batch size of the --memory plan.", DefaultValueFactory = _ => 1 };
+        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch };
         command.SetAction(parse =>
         {
             string? name = parse.GetValue(model);
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(all) == (name is not null))
                 throw new ShuffleNetException("info: give either a MODEL or --all");
+            int? planBatch = parse.GetValue(memory) ? parse.GetValue(batch) : null;
+            if (planBatch is < 1) throw new ShuffleNetException($"--batch {planBatch}: must be at least 1");
             var rows = parse.GetValue(all)
-                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id))).ToList()
-                : [Describe(name!, ModelSource.Config(name!))];
+                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch)).ToList()
+                : [Describe(name!, ModelSource.Config(name!), planBatch)];
             if (asJson)
             {
                 JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
@@ -32,17 +37,23 @@ static class InfoCommand
             else
             {
                 foreach (var r in rows)
+                {
                     output.WriteLine($"{r["id"]}: {r["family"]}, {(long)r["params"]!:N0} parameters, {(long)r["macs"]!:N0} multiply-adds, config {r["config"]!.ToJsonString()}");
+                    if (r["memory"] is JsonObject m)
+                        output.WriteLine($"  memory at batch {m["batch"]}: peak {(long)m["peak_bytes"]! / 1e6:F2} MB = weights {(long)m["weight_bytes"]! / 1e6:F2} MB + " +
+                                         $"activation arena {(long)m["arena_bytes"]! / 1e6:F2} MB (live bound {(long)m["live_peak_bytes"]! / 1e6:F2} MB; " +
+                                         $"{(long)m["unplanned_bytes"]! / 1e6:F2} MB with one buffer per tensor), {m["ops"]} kernels per forward pass");
+                }
             }
             return 0;
         });
         return command;
     }
 
-    static JsonObject Describe(string id, ModelConfig config)
+    static JsonObject Describe(string id, ModelConfig config, int? planBatch)
     {
         var graph = GraphFactory.Build(config);
-        return new JsonObject
+        var row = new JsonObject
         {
             ["id"] = id,
             ["family"] = ModelWeights.JsonFamilyName(config.Family),
@@ -51,5 +62,21 @@ static class InfoCommand
             ["macs"] = graph.Macs,
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
+        if (planBatch is int n)
+        {
+            var plan = MemoryPlanner.Plan(graph, n, [graph.OutputTensor]);
+            long weights = graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float);
+            row["memory"] = new JsonObject
+            {
+                ["batch"] = n,
+                ["weight_bytes"] = weights,
+                ["arena_bytes"] = plan.ArenaBytes,
+                ["peak_bytes"] = weights + plan.ArenaBytes,
+                ["live_peak_bytes"] = plan.PeakLiveElements * sizeof(float),
+                ["unplanned_bytes"] = graph.Tensors.Sum(t => n * t.ElementsPerImage) * sizeof(float),
+                ["ops"] = plan.Ops.Count,
+            };
+        }
+        return row;
     }
 }

@@ -93,3 +93,28 @@ public class BenchAndVerifyCommandTests
         Assert.Contains(message, error);
     }
 }
+
+public class InfoMemoryTests
+{
+    [Fact]
+    public void TheReportedPeakIsWhatTheExecutorAllocates()
+    {
+        string checkpoint = Fixtures.Checkpoint("tiny-shufflenetv1-g3");
+        var (code, output, error) = CliRunner.Run("info", checkpoint, "--memory", "--batch", "3", "--json");
+        Assert.True(code == 0, error);
+        var memory = JsonDocument.Parse(output).RootElement.GetProperty("memory");
+        using var net = ShuffleNet.FromWeights(ShuffleNetGpu.Converter.CheckpointConverter.Convert(checkpoint), ShuffleNetGpu.Runtime.Backends.BackendKind.IlgpuCpu);
+        net.Run(new float[3 * ShuffleNet.ImageElements]);
+        Assert.Equal(memory.GetProperty("peak_bytes").GetInt64(), net.PeakAllocatedBytes);
+        Assert.Equal(memory.GetProperty("ops").GetInt32(), net.LastRunOps);
+        Assert.True(memory.GetProperty("arena_bytes").GetInt64() < memory.GetProperty("unplanned_bytes").GetInt64());
+    }
+
+    [Fact]
+    public void ThePlainReportNamesTheArenaAndWeights()
+    {
+        var (code, output, _) = CliRunner.Run("info", "shufflenetv2-1.0x", "--memory", "--batch", "64");
+        Assert.Equal(0, code);
+        Assert.Contains("memory at batch 64: peak 124.69 MB = weights 9.08 MB + activation arena 115.61 MB", output);
+    }
+}
