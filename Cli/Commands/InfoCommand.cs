@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Families;
+using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -23,7 +24,7 @@ static class InfoCommand
                 throw new ShuffleNetException("info: give either a MODEL or --all");
             var rows = parse.GetValue(all)
                 ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id))).ToList()
-                : [Describe(name!, ModelSource.Config(name!))];
+                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!))];
             if (asJson)
             {
                 JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
@@ -33,6 +34,11 @@ static class InfoCommand
             {
                 foreach (var r in rows)
                     output.WriteLine($"{r["id"]}: {r["family"]}, {(long)r["params"]!:N0} parameters, {(long)r["macs"]!:N0} multiply-adds, config {r["config"]!.ToJsonString()}");
+                if (rows.Count == 1)
+                {
+                    var stages = rows[0]["stages"]!.AsObject().Select(kv => $"{kv.Key.ToUpperInvariant()} {string.Join("x", kv.Value!.AsArray().Select(d => (int)d!))}");
+                    output.WriteLine($"features: {string.Join(", ", stages)}; embedding {rows[0]["embedding"]}");
+                }
             }
             return 0;
         });
@@ -49,6 +55,12 @@ static class InfoCommand
             ["params"] = graph.Parameters,
             ["aux_params"] = ModelZoo.AuxiliaryParameters(id),
             ["macs"] = graph.Macs,
+            ["stages"] = new JsonObject(StageOutputs.All.Select(k =>
+            {
+                var t = graph.Tensors[StageOutputs.Tensor(graph, k)];
+                return KeyValuePair.Create<string, JsonNode?>($"c{k}", new JsonArray(t.Channels, t.Height, t.Width));
+            })),
+            ["embedding"] = graph.Tensors[StageOutputs.EmbeddingTensor(graph)].Channels,
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
     }
