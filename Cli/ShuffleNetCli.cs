@@ -18,6 +18,8 @@ public static class ShuffleNetCli
             DemoCommand.Create(output),
             EvalCommand.Create(output, error),
             PreprocessCommand.Create(output),
+            FeaturesCommand.Create(output),
+            EmbedCommand.Create(output, error),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
