@@ -22,14 +22,21 @@ public sealed record FeatureMap(string Name, int[] Shape, float[] Data)
 /// <summary>The stage maps (C2..C5) and the embedding of one batch, as requested from <see cref="ShuffleNet.Features(float[], IReadOnlyList{int}, bool)"/>.</summary>
 public sealed class FeatureMaps
 {
-    internal FeatureMaps(IReadOnlyDictionary<int, FeatureMap> stages, FeatureMap? embedding)
+    readonly IReadOnlyList<FeatureMap> _inOrder;
+
+    internal FeatureMaps(IReadOnlyList<(int Stage, FeatureMap Map)> stages, FeatureMap? embedding)
     {
-        Stages = stages;
+        _inOrder = stages.Select(s => s.Map).ToArray();
+        Stages = stages.ToDictionary(s => s.Stage, s => s.Map);
+        StageNumbers = stages.Select(s => s.Stage).ToArray();
         Embedding = embedding;
     }
 
-    /// <summary>The requested stage maps by stage number (2..5), in the order requested.</summary>
+    /// <summary>The requested stage maps by stage number (2..5).</summary>
     public IReadOnlyDictionary<int, FeatureMap> Stages { get; }
+
+    /// <summary>The requested stage numbers, in the order requested (duplicates dropped).</summary>
+    public IReadOnlyList<int> StageNumbers { get; }
 
     /// <summary>The pooled embedding [N, D] (see <see cref="StageOutputs"/>), or null when not requested.</summary>
     public FeatureMap? Embedding { get; }
@@ -41,10 +48,10 @@ public sealed class FeatureMaps
         {
             StageOutputs.Check(stage);
             return Stages.TryGetValue(stage, out var map) ? map
-                : throw new InvalidStageException($"stage {stage} was not requested (requested: {string.Join(", ", Stages.Keys)})");
+                : throw new InvalidStageException($"stage {stage} was not requested (requested: {string.Join(", ", StageNumbers)})");
         }
     }
 
     /// <summary>Every map returned: the stages in request order, then the embedding.</summary>
-    public IEnumerable<FeatureMap> All => Embedding is null ? Stages.Values : Stages.Values.Append(Embedding);
+    public IEnumerable<FeatureMap> All => Embedding is null ? _inOrder : _inOrder.Append(Embedding);
 }

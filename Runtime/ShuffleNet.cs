@@ -90,11 +90,11 @@ public sealed class ShuffleNet : IDisposable
         var tensors = wanted.Select(k => StageOutputs.Tensor(Graph, k)).ToList();
         if (embedding) tensors.Add(StageOutputs.EmbeddingTensor(Graph));
         var values = RunTensors(batch, tensors);
-        var maps = new Dictionary<int, FeatureMap>();
+        var maps = new List<(int, FeatureMap)>();
         for (int i = 0; i < wanted.Length; i++)
         {
             var info = Graph.Tensors[tensors[i]];
-            maps[wanted[i]] = new FeatureMap($"c{wanted[i]}", [n, info.Channels, info.Height, info.Width], values[i]);
+            maps.Add((wanted[i], new FeatureMap($"c{wanted[i]}", [n, info.Channels, info.Height, info.Width], values[i])));
         }
         var pooled = embedding ? new FeatureMap("embedding", [n, EmbeddingSize], values[^1]) : null;
         return new FeatureMaps(maps, pooled);

@@ -53,7 +53,7 @@ public abstract class FeatureExtractionTests(ITestOutputHelper log)
         var full = net.RunTensors(input, named);
         float[] FullOutput(int tensor) => full[Array.IndexOf(named, tensor)];
 
-        var results = maps.Stages.Values.Append(maps.Embedding!).ToArray();
+        var results = maps.All.ToArray();
         Assert.Equal(["c2", "c3", "c4", "c5", "embedding"], results.Select(m => m.Name));
         for (int i = 0; i < results.Length; i++)
         {
@@ -97,7 +97,7 @@ public sealed class IlgpuCpuFeatureExtractionTests(ITestOutputHelper log) : Feat
         using var net = TinyV1();
         var (_, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir("tiny-shufflenetv1-g3"), "input.npy"));
         var maps = net.Features(input); // all four stages
-        Assert.Equal([2, 3, 4, 5], maps.Stages.Keys);
+        Assert.Equal([2, 3, 4, 5], maps.StageNumbers);
         foreach (var (stage, module) in new[] { (2, "maxpool"), (3, "features.1"), (4, "features.4"), (5, "features.6") })
         {
             var (shape, data) = net.RunLayer(input, module);
@@ -122,6 +122,8 @@ public sealed class IlgpuCpuFeatureExtractionTests(ITestOutputHelper log) : Feat
         Assert.Throws<InvalidStageException>(() => net.Features(input, [1], embedding: false));
         var notAsked = Assert.Throws<InvalidStageException>(() => net.Features(input, [3], embedding: false)[4]);
         Assert.Contains("stage 4 was not requested", notAsked.Message);
+        // Maps come back in the order asked, duplicates dropped.
+        Assert.Equal(["c5", "c2", "embedding"], net.Features(input, [5, 2, 5], embedding: true).All.Select(m => m.Name));
 
         Assert.Equal([2, 5, 3], StageOutputs.Parse("2, c5,3,2"));
         Assert.Empty(StageOutputs.Parse(""));
