@@ -21,6 +21,8 @@ public static class ShuffleNetCli
             BenchCommand.Create(output),
             VerifyCommand.Create(output),
             ExportOnnxCommand.Create(output),
+            FeaturesCommand.Create(output),
+            EmbedCommand.Create(output, error),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

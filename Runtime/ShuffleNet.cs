@@ -75,6 +75,49 @@ public sealed class ShuffleNet : IDisposable
         return ([n, info.Channels, info.Height, info.Width], RunTensors(batch, [tensor])[0]);
     }
 
+    /// <summary>
+    /// The backbone maps C2..C5 (strides 4, 8, 16, 32: 56, 28, 14 and 7 pixels square) for a batch of
+    /// N x 3 x 224 x 224 floats; none given means all four. Each map is [N, C, H, W]. Which graph tensor is each Ck,
+    /// per family, is <see cref="StageOutputs"/>. Only the ops the requested maps depend on need to run.
+    /// </summary>
+    /// <exception cref="InvalidStageException">a stage outside 2..5 (the message names it and the valid range).</exception>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
+    public FeatureMaps Features(float[] batch, params int[] stages) =>
+        Features(batch, stages.Length == 0 ? StageOutputs.All : stages, embedding: false);
+
+    /// <summary>
+    /// The stage maps <paramref name="stages"/> (each 2..5, duplicates ignored; may be empty) and, when
+    /// <paramref name="embedding"/>, the pooled embedding [N, D], from one forward pass.
+    /// </summary>
+    /// <exception cref="InvalidStageException">a stage outside 2..5.</exception>
+    public FeatureMaps Features(float[] batch, IReadOnlyList<int> stages, bool embedding)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        var wanted = stages.Distinct().ToArray();
+        foreach (int k in wanted) StageOutputs.Check(k);
+        int n = BatchSize(batch);
+        var tensors = wanted.Select(k => StageOutputs.Tensor(Graph, k)).ToList();
+        if (embedding) tensors.Add(StageOutputs.EmbeddingTensor(Graph));
+        var values = RunTensors(batch, tensors);
+        var maps = new List<(int, FeatureMap)>();
+        for (int i = 0; i < wanted.Length; i++)
+        {
+            var info = Graph.Tensors[tensors[i]];
+            maps.Add((wanted[i], new FeatureMap($"c{wanted[i]}", [n, info.Channels, info.Height, info.Width], values[i])));
+        }
+        var pooled = embedding ? new FeatureMap("embedding", [n, EmbeddingSize], values[^1]) : null;
+        return new FeatureMaps(maps, pooled);
+    }
+
+    /// <summary>
+    /// The embedding of each image: N x <see cref="EmbeddingSize"/> floats, row-major; the vector the final
+    /// classifier layer reads (the global average pool; for V2+ after <c>LastSE</c> and <c>fc.0</c>, see <see cref="StageOutputs"/>).
+    /// </summary>
+    public float[] Embed(float[] batch) => Features(batch, [], embedding: true).Embedding!.Data;
+
+    /// <summary>Length of one image's embedding.</summary>
+    public int EmbeddingSize => Graph.Tensors[StageOutputs.EmbeddingTensor(Graph)].Channels;
+
     internal float[][] RunTensors(float[] batch, IReadOnlyList<int> tensors)
     {
         int n = BatchSize(batch);

@@ -31,6 +31,30 @@ public static class Fixtures
         return null;
     }
 
+    /// <summary>Set (to anything but empty or 0) to make a missing <c>act/</c> folder a test failure instead of a fallback.</summary>
+    public const string RequireActivationsVariable = "SHUFFLENET_REQUIRE_ACT";
+
+    public static bool ActivationsRequired => Environment.GetEnvironmentVariable(RequireActivationsVariable) is { Length: > 0 } v && v != "0";
+
+    /// <summary>
+    /// The fixture's recorded output of upstream module <paramref name="module"/> (<c>act/NN_{module}.npy</c>, image 0), or
+    /// null when the act folder is absent (and not required). Fails when the folder is present but lacks the module, or
+    /// when it is absent and <see cref="RequireActivationsVariable"/> is set.
+    /// </summary>
+    public static string? ActivationFile(string id, string module)
+    {
+        var dir = ActivationDir(id);
+        if (dir is null)
+        {
+            if (ActivationsRequired)
+                Assert.Fail($"{RequireActivationsVariable} is set but ../shared/fixtures/tiny/{id}/act is not beside the repository");
+            return null;
+        }
+        var match = Directory.GetFiles(dir, "*.npy").SingleOrDefault(f => Path.GetFileName(f)[3..] == module + ".npy");
+        Assert.True(match is not null, $"{dir} has no activation of module {module}");
+        return match;
+    }
+
     public static IEnumerable<(string Id, long Params, long AuxParams, long Macs)> Counts()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(ModelCounts));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Families;
+using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Planning;
 
@@ -28,7 +29,7 @@ static class InfoCommand
             if (planBatch is < 1) throw new ShuffleNetException($"--batch {planBatch}: must be at least 1");
             var rows = parse.GetValue(all)
                 ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch)).ToList()
-                : [Describe(name!, ModelSource.Config(name!), planBatch)];
+                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch)];
             if (asJson)
             {
                 JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
@@ -43,6 +44,11 @@ static class InfoCommand
                         output.WriteLine($"  memory at batch {m["batch"]}: peak {(long)m["peak_bytes"]! / 1e6:F2} MB = weights {(long)m["weight_bytes"]! / 1e6:F2} MB + " +
                                          $"activation arena {(long)m["arena_bytes"]! / 1e6:F2} MB (live bound {(long)m["live_peak_bytes"]! / 1e6:F2} MB; " +
                                          $"{(long)m["unplanned_bytes"]! / 1e6:F2} MB with one buffer per tensor), {m["ops"]} kernels per forward pass");
+                }
+                if (rows.Count == 1)
+                {
+                    var stages = rows[0]["stages"]!.AsObject().Select(kv => $"{kv.Key.ToUpperInvariant()} {string.Join("x", kv.Value!.AsArray().Select(d => (int)d!))}");
+                    output.WriteLine($"features: {string.Join(", ", stages)}; embedding {rows[0]["embedding"]}");
                 }
             }
             return 0;
@@ -60,6 +66,12 @@ static class InfoCommand
             ["params"] = graph.Parameters,
             ["aux_params"] = ModelZoo.AuxiliaryParameters(id),
             ["macs"] = graph.Macs,
+            ["stages"] = new JsonObject(StageOutputs.All.Select(k =>
+            {
+                var t = graph.Tensors[StageOutputs.Tensor(graph, k)];
+                return KeyValuePair.Create<string, JsonNode?>($"c{k}", new JsonArray(t.Channels, t.Height, t.Width));
+            })),
+            ["embedding"] = graph.Tensors[StageOutputs.EmbeddingTensor(graph)].Channels,
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
         if (planBatch is int n)

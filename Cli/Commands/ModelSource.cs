@@ -6,7 +6,11 @@ using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
-/// <summary>What a <c>--model</c>/<c>MODEL</c> argument names: a zoo id, a converted weights file, or a PyTorch checkpoint.</summary>
+/// <summary>
+/// What a <c>--model</c>/<c>MODEL</c> argument names: a zoo id, a search-space candidate (<see cref="CandidateSpec"/>,
+/// e.g. <c>oneshot:0,0,3,...:scales=...</c>), a converted weights file, or a PyTorch checkpoint. Ids and candidates
+/// get generated weights (seed 0).
+/// </summary>
 static class ModelSource
 {
     public static bool IsSafetensors(string path) => path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
@@ -15,8 +19,8 @@ static class ModelSource
     public static ModelWeights Weights(string model)
     {
         if (ModelZoo.TryGet(model, out var config)) return WeightGenerator.Generate(config);
-        if (!File.Exists(model))
-            throw new ShuffleNetException($"'{model}' is neither a model id ({string.Join(", ", ModelZoo.Ids)}) nor an existing file");
+        if (CandidateSpec.IsCandidate(model)) return WeightGenerator.Generate(CandidateSpec.Parse(model).Config);
+        if (!File.Exists(model)) throw NotFound(model);
         return IsSafetensors(model) ? ModelWeights.Load(model) : CheckpointConverter.Convert(model);
     }
 
@@ -24,11 +28,14 @@ static class ModelSource
     public static ModelConfig Config(string model)
     {
         if (ModelZoo.TryGet(model, out var config)) return config;
-        if (!File.Exists(model))
-            throw new ShuffleNetException($"'{model}' is neither a model id ({string.Join(", ", ModelZoo.Ids)}) nor an existing file");
+        if (CandidateSpec.IsCandidate(model)) return CandidateSpec.Parse(model).Config;
+        if (!File.Exists(model)) throw NotFound(model);
         if (IsSafetensors(model)) return ModelWeights.Load(model).Config;
         var checkpoint = TorchCheckpointReader.Read(model);
         var shapes = checkpoint.Tensors.Where(t => !CheckpointConverter.IsTrainingOnly(t.Name)).ToDictionary(t => t.Name, t => t.Shape);
         return ArchitectureInference.Infer(shapes, Path.GetFileName(model));
     }
+
+    static ShuffleNetException NotFound(string model) => new(
+        $"'{model}' is neither a model id ({string.Join(", ", ModelZoo.Ids)}), a candidate (v2plus:..., oneshot:..., detnas:...) nor an existing file");
 }

@@ -6,7 +6,6 @@ public static class ModelZoo
     public const int ImageNetClasses = 1000;
 
     static readonly int[] SearchedArchitecture = [0, 0, 3, 1, 1, 1, 0, 0, 2, 0, 2, 1, 1, 0, 2, 0, 2, 1, 3, 2];
-    static readonly double[] OneShotScaleChoices = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6];
     static readonly int[] OneShotScaleIds = [6, 5, 3, 5, 2, 6, 3, 4, 2, 5, 7, 5, 4, 6, 7, 4, 4, 5, 4, 3];
     static readonly int[] DetNas38GArchitecture =
         [0, 0, 3, 1, 2, 1, 0, 2, 0, 3, 1, 2, 3, 3, 2, 0, 2, 1, 1, 3, 2, 0, 2, 2, 2, 1, 3, 1, 0, 3, 3, 3, 1, 3, 3, 3, 3, 3, 3, 3];
@@ -72,16 +71,8 @@ public static class ModelZoo
                 StageChannels = ch[1..4], LastChannels = ch[4],
             });
 
-        var v2Plus = new (string Size, int[] Channels)[]
-        {
-            ("small", [16, 36, 104, 208, 416]), ("medium", [16, 48, 128, 256, 512]), ("large", [16, 68, 168, 336, 672]),
-        };
-        foreach (var (size, ch) in v2Plus)
-            Add($"shufflenetv2plus-{size}", new ModelConfig
-            {
-                Family = ModelFamily.V2Plus, NumClasses = ImageNetClasses, StemChannels = [ch[0]], StageRepeats = [4, 4, 8, 4],
-                StageChannels = ch[1..], LastChannels = 1280, Choices = SearchedArchitecture,
-            });
+        foreach (var size in new[] { "small", "medium", "large" })
+            Add($"shufflenetv2plus-{size}", SearchSpace.V2Plus(size, SearchedArchitecture));
 
         Add("shufflenetv2-large", new ModelConfig
         {
@@ -94,32 +85,18 @@ public static class ModelZoo
             StageChannels = [320, 640, 1280, 2560], Groups = 16,
         });
 
-        int[] oneShotChannels = [64, 160, 320, 640], oneShotRepeats = [4, 4, 8, 4];
-        var mids = new List<int>();
-        for (int s = 0, i = 0; s < 4; s++)
-            for (int r = 0; r < oneShotRepeats[s]; r++, i++)
-                mids.Add(OneShotMid(oneShotChannels[s], OneShotScaleChoices[OneShotScaleIds[i]]));
-        Add("oneshot", new ModelConfig
-        {
-            Family = ModelFamily.OneShot, NumClasses = ImageNetClasses, StemChannels = [16], StageRepeats = oneShotRepeats,
-            StageChannels = oneShotChannels, LastChannels = 1024, Choices = SearchedArchitecture, MidChannels = mids.ToArray(),
-        });
+        Add("oneshot", SearchSpace.OneShot(SearchedArchitecture, OneShotScaleIds.Select(i => SearchSpace.OneShotScales[i]).ToArray()));
 
-        var detNas = new (string Id, int[] Repeats, int[] Channels, int[] Architecture)[]
+        var detNas = new (string Id, string Width, int[] Architecture)[]
         {
-            ("detnas-voc-retinanet-300m", [4, 4, 8, 4], [16, 64, 160, 320, 640, 1024], [1, 3, 0, 0, 2, 3, 3, 3, 2, 3, 3, 3, 3, 2, 2, 0, 2, 3, 1, 1]),
-            ("detnas-voc-fpn-300m", [4, 4, 8, 4], [16, 64, 160, 320, 640, 1024], [2, 1, 0, 3, 1, 3, 0, 3, 2, 0, 1, 1, 3, 3, 3, 3, 3, 3, 3, 1]),
-            ("detnas-coco-retinanet-300m", [4, 4, 8, 4], [16, 64, 160, 320, 640, 1024], [2, 3, 1, 1, 3, 2, 1, 3, 3, 1, 1, 1, 3, 3, 2, 0, 3, 3, 3, 3]),
-            ("detnas-coco-fpn-300m", [4, 4, 8, 4], [16, 64, 160, 320, 640, 1024], [2, 1, 2, 0, 2, 1, 1, 2, 3, 3, 1, 3, 0, 0, 3, 1, 3, 1, 3, 2]),
-            ("detnas-coco-fpn-1.3g", [8, 8, 16, 8], [48, 96, 240, 480, 960, 1024], DetNas38GArchitecture),
-            ("detnas-coco-fpn-3.8g", [8, 8, 16, 8], [72, 172, 432, 864, 1728, 1728], DetNas38GArchitecture),
+            ("detnas-voc-retinanet-300m", "300m", [1, 3, 0, 0, 2, 3, 3, 3, 2, 3, 3, 3, 3, 2, 2, 0, 2, 3, 1, 1]),
+            ("detnas-voc-fpn-300m", "300m", [2, 1, 0, 3, 1, 3, 0, 3, 2, 0, 1, 1, 3, 3, 3, 3, 3, 3, 3, 1]),
+            ("detnas-coco-retinanet-300m", "300m", [2, 3, 1, 1, 3, 2, 1, 3, 3, 1, 1, 1, 3, 3, 2, 0, 3, 3, 3, 3]),
+            ("detnas-coco-fpn-300m", "300m", [2, 1, 2, 0, 2, 1, 1, 2, 3, 3, 1, 3, 0, 0, 3, 1, 3, 1, 3, 2]),
+            ("detnas-coco-fpn-1.3g", "1.3g", DetNas38GArchitecture),
+            ("detnas-coco-fpn-3.8g", "3.8g", DetNas38GArchitecture),
         };
-        foreach (var (id, repeats, ch, arch) in detNas)
-            Add(id, new ModelConfig
-            {
-                Family = ModelFamily.DetNas, NumClasses = ImageNetClasses, StemChannels = [ch[0]], StageRepeats = repeats,
-                StageChannels = ch[1..5], LastChannels = ch[5], Choices = arch,
-            });
+        foreach (var (id, width, arch) in detNas) Add(id, SearchSpace.DetNas(width, arch));
         return zoo;
     }
 }

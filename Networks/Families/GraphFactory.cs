@@ -43,6 +43,7 @@ static class SplitShuffleNetBuilder
             : b.Conv(GraphFactory.Sequential("first_conv", 0), 0, 3, stem, 3, 2, 1, stemAct);
         b.Name(x, "first_conv");
         if (c.Family == ModelFamily.V2) x = b.Name(b.Pool(PoolKind.Max3x3S2, x, stem), "maxpool");
+        b.StageEnd(x);
 
         int channels = stem, index = 0;
         for (int s = 0; s < c.StageRepeats.Length; s++)
@@ -62,6 +63,7 @@ static class SplitShuffleNetBuilder
                 x = b.Name(new SplitShuffleBlock(inp, outChannels, mid, choice, stride, act, se, rule).Append(b, x, names), prefix);
                 channels = outChannels;
             }
+            b.StageEnd(x);
         }
         b.Name(x, "features");
 
@@ -92,7 +94,7 @@ static class ShuffleNetV1Builder
     {
         int g = c.Groups, stem = c.StemChannels[0];
         int x = b.Name(b.Conv(GraphFactory.Sequential("first_conv", 0), 0, 3, stem, 3, 2, 1, Activation.Relu), "first_conv");
-        x = b.Name(b.Pool(PoolKind.Max3x3S2, x, stem), "maxpool");
+        x = b.StageEnd(b.Name(b.Pool(PoolKind.Max3x3S2, x, stem), "maxpool"));
         int channels = stem, index = 0;
         for (int s = 0; s < c.StageRepeats.Length; s++)
         {
@@ -126,6 +128,7 @@ static class ShuffleNetV1Builder
                 x = b.Name(y, p);
                 channels = outChannels;
             }
+            b.StageEnd(x);
         }
         b.Name(x, "features");
         x = GraphFactory.GlobalPool(b, x, "globalpool");
@@ -150,7 +153,7 @@ static class ShuffleNetV2LargeBuilder
                 x = b.Name(AppendBlock(b, p, x, channels / 2, outChannels, stride, c.Groups, hasProjection: i == 0), p);
                 channels = 2 * outChannels;
             }
-            b.Name(x, $"features.{s}");
+            b.StageEnd(b.Name(x, $"features.{s}"));
         }
         x = b.Name(b.Conv(GraphFactory.ConvBn("conv_last"), x, channels, c.LastChannels, 3, 1, 1, Activation.Relu), "conv_last");
         x = GraphFactory.GlobalPool(b, x, "globalpool");
@@ -197,7 +200,7 @@ static class LargeStem
             channels = c.StemChannels[i];
         }
         b.Name(x, "first_conv");
-        return b.Name(b.Pool(PoolKind.Max3x3S2, x, channels), "maxpool");
+        return b.StageEnd(b.Name(b.Pool(PoolKind.Max3x3S2, x, channels), "maxpool"));
     }
 }
 
@@ -218,7 +221,7 @@ static class ShuffleNetV2ExLargeBuilder
                 x = b.Name(AppendBlock(b, p, x, i == 0 ? channels : o / 2, o, stride, c.Groups, hasProjection: i == 0), p);
             }
             x = b.Conv(GraphFactory.ConvBn($"features.{s}.{c.StageRepeats[s]}"), x, o, o, 1, 1, 1, Activation.Relu);
-            b.Name(x, $"features.{s}");
+            b.StageEnd(b.Name(x, $"features.{s}"));
             channels = o;
         }
         x = GraphFactory.GlobalPool(b, x, "globalpool");

@@ -10,6 +10,7 @@ public sealed class GraphBuilder
     readonly List<GraphOp> _ops = [];
     readonly List<KeyValuePair<string, int>> _named = [];
     readonly Dictionary<string, string> _aliases = [];
+    readonly List<int> _stageEnds = [];
 
     public GraphBuilder()
     {
@@ -32,6 +33,16 @@ public sealed class GraphBuilder
     }
 
     public void Alias(string upstreamName, string canonicalName) => _aliases[upstreamName] = canonicalName;
+
+    /// <summary>
+    /// Records that <paramref name="tensor"/> ends the stem or a stage (the backbone outputs a detector would tap);
+    /// builders call it after the stem and after each stage, in order. See <see cref="StageOutputs"/>.
+    /// </summary>
+    public int StageEnd(int tensor)
+    {
+        _stageEnds.Add(tensor);
+        return tensor;
+    }
 
     static int OutSize(int size, int kernel, int stride) => (size + 2 * (kernel / 2) - kernel) / stride + 1;
 
@@ -111,5 +122,6 @@ public sealed class GraphBuilder
         OutputTensor = output,
         NamedTensors = _named.ToArray(),
         UpstreamAliases = new Dictionary<string, string>(_aliases),
+        StageEnds = _stageEnds.ToArray(),
     };
 }

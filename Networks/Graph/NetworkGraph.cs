@@ -24,6 +24,9 @@ public sealed class NetworkGraph
     /// <summary>Upstream checkpoint names that hold the same tensor as another name (Large/ExLarge <c>se_block.*</c>).</summary>
     public required IReadOnlyDictionary<string, string> UpstreamAliases { get; init; }
 
+    /// <summary>The stem's output, then each stage's output, in order (marked by the builders; see <see cref="StageOutputs"/>).</summary>
+    public IReadOnlyList<int> StageEnds { get; init; } = [];
+
     public const int InputTensor = 0;
     public const int InputChannels = 3, InputSize = 224;
 

@@ -77,23 +77,12 @@ public static partial class NpyFile
         long count = 1;
         foreach (int d in shape) count *= d;
         if (count != data.Length) throw new ArgumentException($"{data.Length} values do not fill shape ({string.Join(", ", shape.ToArray())})");
-        string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape.ToArray());
-        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
-        int total = 10 + header.Length + 1;
-        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(dir)) throw new NpyFormatException($"{path}: output folder {dir} does not exist");
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string temp = TempPath(path);
         try
         {
             using (var f = new FileStream(temp, FileMode.CreateNew))
             {
-                f.Write(Magic);
-                f.Write([1, 0]);
-                Span<byte> len = stackalloc byte[2];
-                BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
-                f.Write(len);
-                f.Write(Encoding.Latin1.GetBytes(header));
+                f.Write(Header(shape));
                 f.Write(MemoryMarshal.AsBytes(data));
             }
             File.Move(temp, path, overwrite: true);
@@ -102,6 +91,31 @@ public static partial class NpyFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>A temporary file name beside <paramref name="path"/> (whose folder must exist), for a write then a rename.</summary>
+    internal static string TempPath(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(dir)) throw new NpyFormatException($"{path}: output folder {dir} does not exist");
+        return Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+    }
+
+    /// <summary>Magic, version 1, header length and a float32 C-order header for <paramref name="shape"/>, padded with
+    /// spaces to a multiple of 64 bytes and at least <paramref name="minLength"/>.</summary>
+    internal static byte[] Header(ReadOnlySpan<int> shape, int minLength = 0)
+    {
+        string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape.ToArray());
+        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+        int total = Math.Max(10 + header.Length + 1, minLength);
+        total += (64 - total % 64) % 64;
+        header = header.PadRight(total - 11) + "\n";
+        var bytes = new byte[total];
+        Magic.CopyTo(bytes);
+        bytes[6] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
+        Encoding.Latin1.GetBytes(header, bytes.AsSpan(10));
+        return bytes;
     }
 
     [GeneratedRegex(@"'descr':\s*'([^']*)'")] private static partial Regex Descr();

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+
+namespace ShuffleNetGpu.Runtime.IO;
+
+/// <summary>
+/// Writes a float32 .npy of [rows, ...rowShape] whose row count is known only at the end, without holding the rows:
+/// rows go to a temporary file beside the target under a header with room for any count; <see cref="Commit"/> writes
+/// the final count into the header and renames the file into place. Disposed uncommitted, the temporary file is deleted
+/// and the target is left as it was.
+/// </summary>
+public sealed class NpyRowWriter : IDisposable
+{
+    readonly string _path, _temp;
+    readonly int[] _rowShape;
+    readonly int _rowLength, _headerLength;
+    FileStream? _file;
+
+    public NpyRowWriter(string path, ReadOnlySpan<int> rowShape)
+    {
+        _path = path;
+        _rowShape = rowShape.ToArray();
+        _rowLength = _rowShape.Aggregate(1, (a, b) => checked(a * b));
+        if (_rowLength < 1) throw new ArgumentException("rows must hold at least one value", nameof(rowShape));
+        _headerLength = NpyFile.Header([int.MaxValue, .. _rowShape]).Length; // room for any row count
+        _temp = NpyFile.TempPath(path);
+        _file = new FileStream(_temp, FileMode.CreateNew);
+        _file.Write(NpyFile.Header([0, .. _rowShape], _headerLength));
+    }
+
+    /// <summary>Rows written so far.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Appends whole rows (a multiple of the row's element count).</summary>
+    public void Append(ReadOnlySpan<float> rows)
+    {
+        var file = _file ?? throw new ObjectDisposedException(nameof(NpyRowWriter));
+        if (rows.Length % _rowLength != 0)
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {_rowLength}", nameof(rows));
+        file.Write(MemoryMarshal.AsBytes(rows));
+        Rows += rows.Length / _rowLength;
+    }
+
+    /// <summary>Writes the row count into the header and moves the file to its path (replacing any file there).</summary>
+    public void Commit()
+    {
+        var file = _file ?? throw new ObjectDisposedException(nameof(NpyRowWriter));
+        file.Position = 0;
+        file.Write(NpyFile.Header([Rows, .. _rowShape], _headerLength));
+        file.Dispose();
+        _file = null;
+        File.Move(_temp, _path, overwrite: true);
+    }
+
+    public void Dispose()
+    {
+        if (_file is null) return;
+        _file.Dispose();
+        _file = null;
+        File.Delete(_temp);
+    }
+}
