@@ -15,10 +15,13 @@ cli="$work/shufflenet/shufflenet"
 cd "$work/shufflenet"
 echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2; nproc
 status=0
-echo "== verify (shipped reference cases)"
+echo "== verify (shipped reference cases), ILGPU O1 (the default) and O2"
 for backend in cuda opencl; do
     "$cli" verify --backend "$backend" 2>&1 | tee "$out/verify-$backend.txt" || status=1
 done
+SHUFFLENET_ILGPU_OPTIMIZATION=O2 "$cli" verify --backend cuda 2>&1 | tee "$out/verify-cuda-O2.txt"
+echo "== bench V2 1.0x on cuda at O2 (compare with the O1 rows below)"
+SHUFFLENET_ILGPU_OPTIMIZATION=O2 timeout 120 "$cli" bench --model shufflenetv2-1.0x --backend cuda --batch 1,64,256 --json 2>&1 | tee "$out/bench-cuda-O2.jsonl"
 batches=${GPU_CHECK_BATCHES:-1,64,256}
 [ "${GPU_CHECK_QUICK:-0}" = 1 ] && batches=1,64
 echo "== bench (batches $batches)"
