@@ -18,6 +18,15 @@ public static class Fixtures
 
     public static IEnumerable<object[]> TinyIdData => TinyIds.Select(id => new object[] { id });
 
+    /// <summary>A tiny case as the tests use it: the checkpoint converted, the input batch and PyTorch's logits.</summary>
+    public static TinyCase Load(string id)
+    {
+        var weights = ShuffleNetGpu.Converter.CheckpointConverter.Convert(Checkpoint(id));
+        var (shape, input) = ShuffleNetGpu.Runtime.IO.NpyFile.Read(Path.Combine(TinyDir(id), "input.npy"));
+        var (_, logits) = ShuffleNetGpu.Runtime.IO.NpyFile.Read(Path.Combine(TinyDir(id), "logits.npy"));
+        return new TinyCase(id, weights, input, shape[0], logits);
+    }
+
     public static JsonElement Spec(string id) => JsonDocument.Parse(File.ReadAllText(Path.Combine(TinyDir(id), "spec.json"))).RootElement;
 
     /// <summary>The per-block activations (bulky, kept in ../shared only), or null when that folder is absent.</summary>
@@ -62,3 +71,6 @@ public static class Fixtures
             yield return (e.GetProperty("id").GetString()!, e.GetProperty("params").GetInt64(), e.GetProperty("aux_params").GetInt64(), e.GetProperty("macs").GetInt64());
     }
 }
+
+/// <summary>One tiny fixture loaded: <paramref name="Batch"/> images in <paramref name="Input"/> and the expected logits.</summary>
+public sealed record TinyCase(string Id, ShuffleNetGpu.Networks.Weights.ModelWeights Weights, float[] Input, int Batch, float[] Logits);

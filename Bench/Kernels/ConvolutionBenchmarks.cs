@@ -20,10 +20,7 @@ public class PointwiseConvBenchmarks : IlgpuKernelBenchmark
         var (c, h, w) = Dims(parts[0]);
         int groups = parts.Length > 1 ? int.Parse(parts[1]) : 1;
         _p = ConvParams.Create(Batch, c, h, w, c, 1, groups: groups);
-        _in = Buffer(_p.InputBufferLength, 1);
-        _w = Buffer(_p.WeightLength, 2);
-        _b = Buffer(c, 3);
-        _out = Buffer(_p.OutputBufferLength, 4);
+        (_in, _w, _b, _out) = ConvBuffers(_p);
         Kernels.Pointwise.Prepare(ActivationKind.Relu);
     }
 
@@ -50,10 +47,7 @@ public class DepthwiseConvBenchmarks : IlgpuKernelBenchmark
         var (c, h, w) = Dims(parts[0]);
         var ks = parts[1].Split('s').Select(int.Parse).ToArray();
         _p = ConvParams.Create(Batch, c, h, w, c, ks[0], ks[1], groups: c);
-        _in = Buffer(_p.InputBufferLength, 1);
-        _w = Buffer(_p.WeightLength, 2);
-        _b = Buffer(c, 3);
-        _out = Buffer(_p.OutputBufferLength, 4);
+        (_in, _w, _b, _out) = ConvBuffers(_p);
         Kernels.Depthwise.Prepare(ActivationKind.None);
     }
 
@@ -74,10 +68,7 @@ public class StemConvBenchmarks : IlgpuKernelBenchmark
     protected override void Allocate()
     {
         _p = ConvParams.Create(Batch, 3, 224, 224, 24, 3, 2);
-        _in = Buffer(_p.InputBufferLength, 1);
-        _w = Buffer(_p.WeightLength, 2);
-        _b = Buffer(24, 3);
-        _out = Buffer(_p.OutputBufferLength, 4);
+        (_in, _w, _b, _out) = ConvBuffers(_p);
         Kernels.Conv2d.Prepare(ActivationKind.Relu);
     }
 

@@ -48,6 +48,10 @@ public abstract class IlgpuKernelBenchmark
         return buffer.View.AsContiguous();
     }
 
+    /// <summary>Input, weight, bias and output buffers of a convolution.</summary>
+    protected (ArrayView<float> Input, ArrayView<float> Weight, ArrayView<float> Bias, ArrayView<float> Output) ConvBuffers(in ConvParams p) =>
+        (Buffer(p.InputBufferLength, 1), Buffer(p.WeightLength, 2), Buffer(p.Cout, 3), Buffer(p.OutputBufferLength, 4));
+
     [GlobalCleanup]
     public void Cleanup()
     {

@@ -93,18 +93,6 @@ public static class OnnxExporter
         return model;
     }
 
-    /// <summary>Channels an op writes into its output tensor.</summary>
-    static int OutputChannels(GraphOp op) => op switch
-    {
-        ConvOp c => c.OutChannels,
-        LinearOp l => l.OutFeatures,
-        PoolOp p => p.Channels,
-        ScaleOp s => s.Channels,
-        AddOp a => a.Channels,
-        CopyOp c => c.Channels,
-        _ => throw new NotSupportedException($"ONNX export: op {op.GetType().Name} is not supported"),
-    };
-
     /// <summary>One op's output slice of a tensor and the ONNX value holding it.</summary>
     sealed record Slice(int Op, int Offset, int Count)
     {
@@ -142,7 +130,7 @@ public static class OnnxExporter
                 var op = _g.Ops[i];
                 int t = op.Output.Tensor;
                 if (t == NetworkGraph.InputTensor) throw new InvalidOperationException($"ONNX export: op {i} ({op.GetType().Name}) writes the input tensor");
-                _slices[t].Add(new Slice(i, op.Output.ChannelOffset, OutputChannels(op)));
+                _slices[t].Add(new Slice(i, op.Output.ChannelOffset, op.OutputChannels));
             }
             for (int t = 0; t < _slices.Length; t++)
             {

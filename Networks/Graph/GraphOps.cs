@@ -26,6 +26,9 @@ public abstract record GraphOp(TensorWrite Output)
 {
     /// <summary>The tensors this op reads.</summary>
     public abstract IEnumerable<TensorRead> Inputs { get; }
+
+    /// <summary>Channels this op writes into its output tensor, from <see cref="TensorWrite.ChannelOffset"/> on.</summary>
+    public abstract int OutputChannels { get; }
     public abstract long Macs(NetworkGraph g);
 }
 
@@ -40,6 +43,7 @@ public sealed record ConvOp(
     int InChannels, int OutChannels, int Kernel, int Stride, int Groups, Activation Activation) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => [Input];
+    public override int OutputChannels => OutChannels;
     public bool IsDepthwise => Groups == InChannels && Groups == OutChannels && Groups > 1;
     public bool IsPointwise => Kernel == 1 && Stride == 1;
     public int[] WeightShape => [OutChannels, InChannels / Groups, Kernel, Kernel];
@@ -55,6 +59,7 @@ public sealed record LinearOp(string Name, bool HasBias, TensorRead Input, Tenso
     int InFeatures, int OutFeatures, Activation Activation) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => [Input];
+    public override int OutputChannels => OutFeatures;
     public override long Macs(NetworkGraph g) => (long)InFeatures * OutFeatures;
 }
 
@@ -71,6 +76,7 @@ public enum PoolKind
 public sealed record PoolOp(PoolKind Kind, TensorRead Input, TensorWrite Output, int Channels) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => [Input];
+    public override int OutputChannels => Channels;
     public override long Macs(NetworkGraph g) => 0;
 }
 
@@ -79,6 +85,7 @@ public sealed record ScaleOp(TensorRead Input, TensorRead Gate, TensorRead? Resi
     int Channels, Activation Activation) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => Residual is { } r ? [Input, Gate, r] : [Input, Gate];
+    public override int OutputChannels => Channels;
     public override long Macs(NetworkGraph g) => 0;
 }
 
@@ -86,6 +93,7 @@ public sealed record ScaleOp(TensorRead Input, TensorRead Gate, TensorRead? Resi
 public sealed record AddOp(TensorRead A, TensorRead B, TensorWrite Output, int Channels, Activation Activation) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => [A, B];
+    public override int OutputChannels => Channels;
     public override long Macs(NetworkGraph g) => 0;
 }
 
@@ -97,5 +105,6 @@ public sealed record AddOp(TensorRead A, TensorRead B, TensorWrite Output, int C
 public sealed record CopyOp(TensorRead Input, TensorWrite Output, int Channels, Activation Activation) : GraphOp(Output)
 {
     public override IEnumerable<TensorRead> Inputs => [Input];
+    public override int OutputChannels => Channels;
     public override long Macs(NetworkGraph g) => 0;
 }

@@ -49,23 +49,12 @@ public static class WeightGenerator
             }
             // A tensor filled by several ops (concatenation) gets the channel-weighted mean of their moments.
             int target = op.Output.Tensor;
-            long channels = OutputChannels(op);
+            long channels = op.OutputChannels;
             moment[target] = (moment[target] * written[target] + outMoment * channels) / (written[target] + channels);
             written[target] += channels;
         }
         return new ModelWeights(config, tensors, new Dictionary<string, string> { ["generated_seed"] = seed.ToString() }, "generated");
     }
-
-    static long OutputChannels(GraphOp op) => op switch
-    {
-        ConvOp c => c.OutChannels,
-        LinearOp l => l.OutFeatures,
-        PoolOp p => p.Channels,
-        ScaleOp s => s.Channels,
-        AddOp a => a.Channels,
-        CopyOp c => c.Channels,
-        _ => 1,
-    };
 
     /// <summary>Second moment after an activation of a zero-mean input with second moment m (rough, which is enough here).</summary>
     static double ActivationMoment(Activation a, double m) => a switch

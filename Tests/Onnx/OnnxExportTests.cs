@@ -23,10 +23,7 @@ public sealed class OnnxExportTests(ITestOutputHelper log) : IDisposable
     [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
     public void FixtureLogitsMatchInOnnxRuntime(string id)
     {
-        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
-        var (shape, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "input.npy"));
-        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
-        int n = shape[0];
+        var (_, weights, input, n, expected) = Fixtures.Load(id);
         string path = Path.Combine(_dir, id + ".onnx");
         OnnxExporter.Export(weights, path);
         using var session = new OrtSession(File.ReadAllBytes(path));

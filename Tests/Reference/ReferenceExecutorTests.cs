@@ -17,10 +17,8 @@ public class ReferenceExecutorTests(ITestOutputHelper log)
     [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
     public void ReferenceReproducesFixtureLogits(string id)
     {
-        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
-        var (shape, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "input.npy"));
-        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
-        var values = ReferenceExecutor.Run(weights, input, shape[0]);
+        var (_, weights, input, batch, expected) = Fixtures.Load(id);
+        var values = ReferenceExecutor.Run(weights, input, batch);
         var logits = values[weights.Graph.OutputTensor];
         double error = RelativeL2(logits, expected);
         log.WriteLine($"{id}: relative L2 error {error:E3} (tolerance {Tolerance(id):E3})");

@@ -22,15 +22,13 @@ public abstract class NetworkFixtureTests(ITestOutputHelper log)
 {
     protected void FixtureLogitsMatch(BackendKind backend, string id)
     {
-        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
-        var (shape, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "input.npy"));
-        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
+        var (_, weights, input, batch, expected) = Fixtures.Load(id);
         using var net = ShuffleNet.FromWeights(weights, backend);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var logits = net.Run(input);
         double error = ReferenceExecutorTests.RelativeL2(logits, expected);
         log.WriteLine($"{id} on {net.DeviceDescription}: relative L2 {error:E3} (tolerance {ReferenceExecutorTests.Tolerance(id):E3}), " +
-                      $"kernels compiled in {net.CompileTime.TotalSeconds:F1} s, {shape[0]} images in {watch.Elapsed.TotalSeconds:F2} s");
+                      $"kernels compiled in {net.CompileTime.TotalSeconds:F1} s, {batch} images in {watch.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(expected.Length, logits.Length);
         if (error > ReferenceExecutorTests.Tolerance(id))
         {
