@@ -118,6 +118,22 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Length of one image's embedding.</summary>
     public int EmbeddingSize => Graph.Tensors[StageOutputs.EmbeddingTensor(Graph)].Channels;
 
+    /// <summary>
+    /// Times <paramref name="runs"/> forward passes of <paramref name="batch"/> with the input already on the device and
+    /// the logits left there (each pass synchronised): the figure GPU frameworks usually report. <see cref="Run"/>'s
+    /// time adds the upload and download. A diagnostic for benchmarks; the results are not returned.
+    /// </summary>
+    public TimeSpan[] TimeResident(float[] batch, int runs)
+    {
+        int n = BatchSize(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _executor.TimeResident(batch, n, runs);
+        }
+    }
+
     internal float[][] RunTensors(float[] batch, IReadOnlyList<int> tensors)
     {
         int n = BatchSize(batch);

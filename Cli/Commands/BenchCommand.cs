@@ -6,9 +6,10 @@ using ShuffleNetGpu.Runtime.Backends;
 namespace ShuffleNetGpu.Cli.Commands;
 
 /// <summary>
-/// End-to-end throughput of one model on one backend: for each batch size, warm-up runs, then the median of timed
-/// runs. A run is what a caller of <see cref="ShuffleNet.Run"/> waits for: input upload, every kernel, logits
-/// download, device synchronised.
+/// Throughput of one model on one backend: for each batch size, warm-up runs, then the median of timed runs, measured
+/// two ways: end to end (what a caller of <see cref="ShuffleNet.Run"/> waits for: input upload, every kernel, logits
+/// download, device synchronised) and resident (<see cref="ShuffleNet.TimeResident"/>: every kernel on an input already
+/// on the device, synchronised; what GPU frameworks such as PyTorch usually report).
 /// </summary>
 static class BenchCommand
 {
@@ -37,7 +38,7 @@ static class BenchCommand
                 output.WriteLine($"model: {name} ({net.Graph.Macs / 1e6:F1}M multiply-adds per image)");
                 output.WriteLine($"device: {net.DeviceDescription}");
                 output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
-                output.WriteLine($"{"batch",6} {"median ms",10} {"min ms",9} {"images/s",10} {"peak MB",9} {"kernels",8}");
+                output.WriteLine($"{"batch",6} {"median ms",10} {"min ms",9} {"images/s",10} {"resident ms",12} {"images/s",10} {"peak MB",9} {"kernels",8}");
             }
             foreach (int n in sizes)
             {
@@ -50,27 +51,36 @@ static class BenchCommand
                     net.Run(input);
                     times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 }
-                Array.Sort(times);
-                double median = timed % 2 == 1 ? times[timed / 2] : (times[timed / 2 - 1] + times[timed / 2]) / 2;
+                double median = Median(times);
                 double imagesPerSecond = n * 1000.0 / median;
+                double resident = Median(net.TimeResident(input, timed).Select(t => t.TotalMilliseconds).ToArray());
+                double residentPerSecond = n * 1000.0 / resident;
                 if (asJson)
                 {
                     output.WriteLine(new JsonObject
                     {
                         ["model"] = name, ["backend"] = net.Backend.ToName(), ["device"] = net.DeviceDescription,
-                        ["batch"] = n, ["median_ms"] = Math.Round(median, 4), ["min_ms"] = Math.Round(times[0], 4),
-                        ["images_per_s"] = imagesPerSecond, ["runs"] = timed, ["warmup"] = untimed,
+                        ["batch"] = n, ["median_ms"] = Math.Round(median, 4), ["min_ms"] = Math.Round(times.Min(), 4),
+                        ["images_per_s"] = imagesPerSecond, ["resident_median_ms"] = Math.Round(resident, 4),
+                        ["resident_images_per_s"] = residentPerSecond, ["runs"] = timed, ["warmup"] = untimed,
                         ["peak_bytes"] = net.PeakAllocatedBytes, ["kernels_per_forward"] = net.LastRunOps,
                     }.ToJsonString());
                 }
                 else
                 {
-                    output.WriteLine($"{n,6} {median,10:F3} {times[0],9:F3} {imagesPerSecond,10:F1} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
+                    output.WriteLine($"{n,6} {median,10:F3} {times.Min(),9:F3} {imagesPerSecond,10:F1} {resident,12:F3} {residentPerSecond,10:F1} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
                 }
             }
             return 0;
         });
         return command;
+    }
+
+    static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int m = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
     static int[] ParseBatches(string text)

@@ -11,6 +11,11 @@ interface INetworkExecutor : IDisposable
     /// each) copied to the host.</summary>
     float[][] Run(float[] input, int n, IReadOnlyList<int> outputs);
 
+    /// <summary>Runs the whole graph <paramref name="runs"/> times on <paramref name="input"/>, uploaded once, with no copy
+    /// back, synchronising after each run; returns each run's time. This is what GPU frameworks usually report (the
+    /// input already on the device), beside <see cref="Run"/>'s end-to-end time.</summary>
+    TimeSpan[] TimeResident(float[] input, int n, int runs);
+
     /// <summary>How long preparing (compiling) the kernels took at load.</summary>
     TimeSpan CompileTime { get; }
 

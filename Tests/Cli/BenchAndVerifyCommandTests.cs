@@ -76,6 +76,8 @@ public class BenchAndVerifyCommandTests
             double expected = r.GetProperty("batch").GetInt32() * 1000 / r.GetProperty("median_ms").GetDouble();
             Assert.Equal(expected, r.GetProperty("images_per_s").GetDouble(), expected * 1e-3);
             Assert.True(r.GetProperty("peak_bytes").GetInt64() > 0);
+            double resident = r.GetProperty("resident_median_ms").GetDouble();
+            Assert.InRange(resident, 1e-6, r.GetProperty("median_ms").GetDouble() * 3);   // kernels only: not slower than a whole run (noise allowed)
             Assert.True(r.GetProperty("kernels_per_forward").GetInt32() > 10);
         }
         // The arena grows with the batch, so the peak does too.
