@@ -2,6 +2,7 @@ using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
 
 namespace ShuffleNetGpu;
@@ -12,7 +13,7 @@ namespace ShuffleNetGpu;
 /// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
-/// Kernels are compiled and weights uploaded in <see cref="Load(string, BackendKind)"/>. <see cref="Run"/> is
+/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run"/> is
 /// thread-safe (calls are serialised) and synchronous: it returns when the results are on the host.
 /// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
 /// </summary>
@@ -23,11 +24,14 @@ public sealed class ShuffleNet : IDisposable
     readonly Lock _gate = new();
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device)
+    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
     {
         Weights = weights;
         _device = device;
-        try { _executor = new GraphExecutor(device.Accelerator, weights); }
+        try
+        {
+            _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+        }
         catch { device.Dispose(); throw; }
     }
 
@@ -35,7 +39,11 @@ public sealed class ShuffleNet : IDisposable
     public ModelConfig Config => Weights.Config;
     public NetworkGraph Graph => Weights.Graph;
     public BackendKind Backend => _device.Kind;
-    public string DeviceDescription => _device.Description;
+    /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
+    public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
+
+    /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
+    public string? FallbackReason => _device.FallbackReason;
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -54,12 +62,22 @@ public sealed class ShuffleNet : IDisposable
     public const int ImageElements = ImageChannels * ImageSize * ImageSize;
 
     /// <summary>Loads a converted weights file (.safetensors) onto <paramref name="backend"/>.</summary>
+    /// <param name="path">The converted file.</param>
+    /// <param name="backend">Where to run (<see cref="BackendKind.Auto"/>: CUDA, an OpenCL GPU, else the SIMD CPU engine).</param>
+    /// <param name="cpuThreads">Threads of the cpu backend, the caller included; 0 for <see cref="Environment.ProcessorCount"/>.
+    /// Results do not depend on it. Ignored by the other backends.</param>
     /// <exception cref="WeightsFormatException">the file is malformed or does not fit its configuration.</exception>
     /// <exception cref="BackendException">the backend is not present (the message lists those that are).</exception>
-    public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto) => FromWeights(ModelWeights.Load(path), backend);
+    public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto, int cpuThreads = 0) =>
+        FromWeights(ModelWeights.Load(path), backend, cpuThreads);
 
-    public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto) =>
-        new(weights, ComputeDevice.Create(backend));
+    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load"/>).</summary>
+    public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (cpuThreads < 0) throw new ShuffleNetException($"cpu threads must be 0 (all processors) or more, not {cpuThreads}");
+        return new(weights, ComputeDevice.Create(backend), cpuThreads);
+    }
 
     /// <summary>Classifies a batch: <paramref name="batch"/> holds N x 3 x 224 x 224 floats; returns N x classes logits.</summary>
     /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>

@@ -129,6 +129,12 @@ internal static unsafe class BackendDiscovery
         $"ILGPU CPU accelerator (emulates a GPU: warp {CpuDevice.WarpSize}, up to {CpuDevice.MaxNumThreadsPerGroup} " +
         $"threads per group, {CpuDevice.NumMultiprocessors} multiprocessor; slow, for checking kernels)";
 
+    // ---------------------------------------------------------------- SIMD CPU engine
+
+    /// <summary>The processor and the vector path the cpu backend would use (threads are per network).</summary>
+    internal static string DescribeSimdCpu() =>
+        $"SIMD CPU engine: {Cpu.CpuFeatures.Describe(Cpu.CpuFeatures.Current)}, {Environment.ProcessorCount} processors";
+
     // ---------------------------------------------------------------- helpers
 
     private static string RegistrationNote() =>

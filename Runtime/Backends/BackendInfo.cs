@@ -7,7 +7,7 @@ namespace ShuffleNetGpu.Runtime.Backends;
 /// (e.g. <c>libcuda.so.1 not found</c>, <c>no platform</c>).</param>
 public sealed record BackendInfo(BackendKind Kind, bool IsPresent, string Detail)
 {
-    /// <summary>The user-facing name (<c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c>).</summary>
+    /// <summary>The user-facing name (<c>cuda</c>, <c>opencl</c>, <c>cpu</c>, <c>ilgpu-cpu</c>).</summary>
     public string Name => Kind.ToName();
 
     /// <summary>One log line, e.g. <c>cuda: libcuda.so.1 not found (looked for libcuda.so, libcuda.so.1)</c>.</summary>

@@ -1,9 +1,10 @@
 namespace ShuffleNetGpu.Runtime.Backends;
 
-/// <summary>Which ILGPU accelerator runs the kernels.</summary>
+/// <summary>Which engine runs the network: an ILGPU accelerator (CUDA, OpenCL, ILGPU's CPU emulator) or the SIMD CPU engine.</summary>
 public enum BackendKind
 {
-    /// <summary>CUDA if present, else an OpenCL GPU, else <see cref="IlgpuCpu"/>.</summary>
+    /// <summary>CUDA if present, else an OpenCL GPU, else <see cref="Cpu"/>. A CPU OpenCL device (PoCL) and
+    /// <see cref="IlgpuCpu"/> are used only when named.</summary>
     Auto,
 
     /// <summary>NVIDIA CUDA through the driver API (<c>libcuda.so.1</c>); needs only the driver.</summary>
@@ -15,23 +16,25 @@ public enum BackendKind
     /// <summary>ILGPU's CPU accelerator: emulates GPU threads (warp 32, at most 256 threads per group), slow, meant for
     /// checking kernels.</summary>
     IlgpuCpu,
+
+    /// <summary>The SIMD CPU engine (<c>Runtime/Cpu</c>): its own vectorised ops (AVX-512, AVX2 or scalar) on a worker
+    /// pool; no ILGPU device. Always present.</summary>
+    Cpu,
 }
 
 /// <summary>The user-facing names of <see cref="BackendKind"/> (<c>--backend</c> values).</summary>
 public static class BackendNames
 {
-    /// <summary>Reserved for the future SIMD CPU engine; not a valid backend yet.</summary>
-    public const string ReservedCpu = "cpu";
-
     private static readonly (string Name, BackendKind Kind)[] Table =
     [
         ("auto", BackendKind.Auto),
         ("cuda", BackendKind.Cuda),
         ("opencl", BackendKind.OpenCL),
+        ("cpu", BackendKind.Cpu),
         ("ilgpu-cpu", BackendKind.IlgpuCpu),
     ];
 
-    /// <summary>The valid names, in the order they are documented: auto, cuda, opencl, ilgpu-cpu.</summary>
+    /// <summary>The valid names, in the order they are documented: auto, cuda, opencl, cpu, ilgpu-cpu.</summary>
     public static IReadOnlyList<string> ValidNames { get; } = Array.AsReadOnly(Table.Select(t => t.Name).ToArray());
 
     /// <summary>The user-facing name of <paramref name="kind"/> (e.g. <c>ilgpu-cpu</c>).</summary>
@@ -46,25 +49,16 @@ public static class BackendNames
     }
 
     /// <summary>Parses a backend name (case-insensitive, surrounding blanks ignored).</summary>
-    /// <exception cref="ShuffleNetException">For <c>cpu</c>: the SIMD CPU engine is not available yet.</exception>
-    /// <exception cref="BackendException">For any other unknown name.</exception>
+    /// <exception cref="BackendException">An unknown name (the message lists the valid ones).</exception>
     public static BackendKind Parse(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (TryParse(name, out var kind))
             return kind;
-        var trimmed = name.Trim();
-        var valid = string.Join(", ", ValidNames);
-        if (string.Equals(trimmed, ReservedCpu, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ShuffleNetException(
-                $"backend 'cpu' (the SIMD CPU engine) is not available yet; valid backends: {valid} " +
-                "('ilgpu-cpu' runs the GPU kernels on the CPU, slowly)");
-        }
-        throw new BackendException($"unknown backend '{trimmed}'; valid backends: {valid}");
+        throw new BackendException($"unknown backend '{name.Trim()}'; valid backends: {string.Join(", ", ValidNames)}");
     }
 
-    /// <summary>Parses a backend name without throwing; <c>cpu</c> and unknown names give false.</summary>
+    /// <summary>Parses a backend name without throwing; unknown names give false.</summary>
     public static bool TryParse(string? name, out BackendKind kind)
     {
         var trimmed = name?.Trim();

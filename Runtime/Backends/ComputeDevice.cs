@@ -3,24 +3,28 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
+using ShuffleNetGpu.Runtime.Cpu;
 
 namespace ShuffleNetGpu.Runtime.Backends;
 
 /// <summary>
-/// One ILGPU accelerator together with the ILGPU <see cref="Context"/> that owns it. Create it with
-/// <see cref="Create"/>; dispose it to free the device (the accelerator, then the context).
+/// The backend a network runs on: for <see cref="BackendKind.Cuda"/>, <see cref="BackendKind.OpenCL"/> and
+/// <see cref="BackendKind.IlgpuCpu"/> one ILGPU accelerator together with the ILGPU <see cref="Context"/> that owns it;
+/// for <see cref="BackendKind.Cpu"/> (the SIMD engine) no ILGPU object at all. Create it with <see cref="Create"/>;
+/// dispose it to free the device (the accelerator, then the context).
 /// </summary>
 /// <remarks>Every context is created with ILGPU.Algorithms enabled (<c>EnableAlgorithms()</c>).</remarks>
 public sealed class ComputeDevice : IDisposable
 {
-    private readonly Context context;
+    private readonly Context? context;
+    private readonly Accelerator? accelerator;
     private bool disposed;
 
-    private ComputeDevice(Context context, Accelerator accelerator, BackendKind kind, string description,
+    private ComputeDevice(Context? context, Accelerator? accelerator, BackendKind kind, string description,
         bool compatibilityMode, string? fallbackReason)
     {
         this.context = context;
-        Accelerator = accelerator;
+        this.accelerator = accelerator;
         Kind = kind;
         Description = $"{description}; ILGPU {context.Properties.OptimizationLevel}";
         OpenCLCompatibilityMode = compatibilityMode;
@@ -31,14 +35,23 @@ public sealed class ComputeDevice : IDisposable
     public BackendKind Kind { get; }
 
     /// <summary>One log-worthy line: the device name and, for CUDA, architecture, driver version and PTX ISA;
-    /// for OpenCL, vendor, platform, OpenCL C version and whether compatibility mode is used.</summary>
+    /// for OpenCL, vendor, platform, OpenCL C version and whether compatibility mode is used; for cpu, the processor
+    /// and the vector path.</summary>
     public string Description { get; }
 
+    /// <summary>Whether this backend is an ILGPU accelerator (every kind but <see cref="BackendKind.Cpu"/>).</summary>
+    public bool IsIlgpu => accelerator is not null;
+
     /// <summary>The ILGPU accelerator to allocate buffers on and load kernels with.</summary>
-    public Accelerator Accelerator { get; }
+    /// <exception cref="InvalidOperationException">The cpu backend (the SIMD engine) has none.</exception>
+    public Accelerator Accelerator => accelerator ?? throw NoAccelerator();
 
     /// <summary>The ILGPU context owning <see cref="Accelerator"/>.</summary>
-    public Context Context => context;
+    /// <exception cref="InvalidOperationException">The cpu backend (the SIMD engine) has none.</exception>
+    public Context Context => context ?? throw NoAccelerator();
+
+    private static InvalidOperationException NoAccelerator() =>
+        new("the cpu backend is the SIMD CPU engine, not an ILGPU accelerator (ilgpu-cpu is ILGPU's CPU accelerator)");
 
     /// <summary>True if this is an OpenCL device running in <see cref="OpenCLCompatibility">compatibility
     /// mode</see> (its kernel rules apply).</summary>
@@ -48,13 +61,14 @@ public sealed class ComputeDevice : IDisposable
     /// (e.g. <c>cuda: libcuda.so.1 not found; opencl: no GPU device</c>); otherwise null.</summary>
     public string? FallbackReason { get; }
 
-    /// <summary>Creates the accelerator for <paramref name="kind"/>. <see cref="BackendKind.Auto"/> picks CUDA,
-    /// then an OpenCL GPU, then ilgpu-cpu (<see cref="FallbackReason"/> says why); a backend that is present but
-    /// fails to start is an error, also under Auto, rather than a silent fall back to slower emulation.
-    /// <c>opencl</c> prefers GPUs, then devices ILGPU supports natively, then the enumeration order.</summary>
+    /// <summary>Creates the backend for <paramref name="kind"/>. <see cref="BackendKind.Auto"/> picks CUDA, then an
+    /// OpenCL GPU, then the SIMD CPU engine <c>cpu</c> (<see cref="FallbackReason"/> says why); a CPU OpenCL device
+    /// (PoCL) and ilgpu-cpu are used only when named. A GPU backend that is present but fails to start is an error,
+    /// also under Auto, rather than a silent fall back to the CPU. <c>opencl</c> prefers GPUs, then devices ILGPU
+    /// supports natively, then the enumeration order. <c>cpu</c> creates no ILGPU object.</summary>
     /// <param name="kind">The backend.</param>
     /// <param name="level">ILGPU's optimization level; null keeps ILGPU's default (O1), except for an OpenCL device in
-    /// compatibility mode, which needs O2 (see <see cref="OpenCLCompatibility.RequiredLevel"/>) and gets it.</param>
+    /// compatibility mode, which needs O2 (see <see cref="OpenCLCompatibility.RequiredLevel"/>) and gets it. Ignored by cpu.</param>
     /// <exception cref="BackendException">The backend is not present here (the message says why and lists the
     /// present ones) or failed to start, or OpenCL compatibility mode was asked for with a level below O2.</exception>
     public static ComputeDevice Create(BackendKind kind, OptimizationLevel? level = null)
@@ -68,7 +82,9 @@ public sealed class ComputeDevice : IDisposable
             case BackendKind.OpenCL:
                 return CreateOpenCL(level, gpuOnly: false, out var clReason) ?? throw NotPresent(kind, clReason!);
             case BackendKind.IlgpuCpu:
-                return CreateCpu(level, fallbackReason: null);
+                return CreateIlgpuCpu(level);
+            case BackendKind.Cpu:
+                return CreateSimdCpu(fallbackReason: null);
             case BackendKind.Auto:
                 var cuda = CreateCuda(level, out var whyNotCuda);
                 if (cuda is not null)
@@ -76,7 +92,7 @@ public sealed class ComputeDevice : IDisposable
                 var opencl = CreateOpenCL(level, gpuOnly: true, out var whyNotOpenCL);
                 if (opencl is not null)
                     return opencl;
-                return CreateCpu(level, $"cuda: {whyNotCuda}; opencl: {whyNotOpenCL}");
+                return CreateSimdCpu($"cuda: {whyNotCuda}; opencl: {whyNotOpenCL}");
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a BackendKind");
         }
@@ -104,7 +120,7 @@ public sealed class ComputeDevice : IDisposable
     public static ComputeDevice Create(string backendName, OptimizationLevel? level = null) =>
         Create(BackendNames.Parse(backendName), level);
 
-    /// <summary>Lists cuda, opencl and ilgpu-cpu: for present ones the device(s) they would use, for absent ones
+    /// <summary>Lists cuda, opencl, cpu and ilgpu-cpu: for present ones the device(s) they would use, for absent ones
     /// why not (e.g. <c>cuda: libcuda.so.1 not found</c>, <c>opencl: no platform</c>). Creates no accelerator.</summary>
     public static IReadOnlyList<BackendInfo> Probe()
     {
@@ -119,6 +135,7 @@ public sealed class ComputeDevice : IDisposable
                 ? new BackendInfo(BackendKind.OpenCL, true, string.Join("; ", opencl.Usable.Select(d =>
                     BackendDiscovery.Describe(d, compatibilityMode: !OpenCLCompatibility.IsNativelySupported(d)))))
                 : new BackendInfo(BackendKind.OpenCL, false, opencl.Reason!),
+            new BackendInfo(BackendKind.Cpu, true, BackendDiscovery.DescribeSimdCpu()),
             new BackendInfo(BackendKind.IlgpuCpu, true, BackendDiscovery.DescribeCpu()),
         ];
     }
@@ -129,8 +146,8 @@ public sealed class ComputeDevice : IDisposable
         if (disposed)
             return;
         disposed = true;
-        Accelerator.Dispose();
-        context.Dispose();
+        accelerator?.Dispose();
+        context?.Dispose();
     }
 
     /// <inheritdoc/>
@@ -231,14 +248,16 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
-    private static ComputeDevice CreateCpu(OptimizationLevel? level, string? fallbackReason)
+    private static ComputeDevice CreateSimdCpu(string? fallbackReason) =>
+        new(null, null, BackendKind.Cpu, BackendDiscovery.DescribeSimdCpu(), false, fallbackReason);
+
+    private static ComputeDevice CreateIlgpuCpu(OptimizationLevel? level)
     {
         var context = CreateContext(level, b => b.CPU(BackendDiscovery.CpuDevice));
         try
         {
             var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context);
-            return new ComputeDevice(context, accelerator, BackendKind.IlgpuCpu, BackendDiscovery.DescribeCpu(), false,
-                fallbackReason);
+            return new ComputeDevice(context, accelerator, BackendKind.IlgpuCpu, BackendDiscovery.DescribeCpu(), false, null);
         }
         catch
         {

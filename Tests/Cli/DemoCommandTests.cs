@@ -15,6 +15,7 @@ public class DemoCommandTests
         Assert.True(code == 0, text + error);
         Assert.Contains("NOT", text); // says plainly that the sample weights are not ImageNet-trained
         Assert.Contains("ilgpu-cpu:", text);
+        Assert.Contains("\ncpu: CPU SIMD engine: ", text);
         Assert.DoesNotContain("MISMATCH", text);
         int backends = text.Split('\n').Count(l => l.Contains("(match, tolerance 1e-4)"));
         Assert.True(backends >= 1, text);

@@ -10,6 +10,8 @@ public sealed class BackendNamesTests
     [InlineData("cuda", BackendKind.Cuda)]
     [InlineData("opencl", BackendKind.OpenCL)]
     [InlineData("ilgpu-cpu", BackendKind.IlgpuCpu)]
+    [InlineData("cpu", BackendKind.Cpu)]
+    [InlineData(" CPU ", BackendKind.Cpu)]
     [InlineData(" CUDA ", BackendKind.Cuda)]
     [InlineData("OpenCL", BackendKind.OpenCL)]
     public void ParsesValidNames(string name, BackendKind expected)
@@ -22,31 +24,35 @@ public sealed class BackendNamesTests
     [Fact]
     public void NamesRoundTrip()
     {
-        Assert.Equal(["auto", "cuda", "opencl", "ilgpu-cpu"], BackendNames.ValidNames);
+        Assert.Equal(["auto", "cuda", "opencl", "cpu", "ilgpu-cpu"], BackendNames.ValidNames);
         foreach (var kind in Enum.GetValues<BackendKind>())
             Assert.Equal(kind, BackendNames.Parse(kind.ToName()));
     }
 
-    [Theory]
-    [InlineData("cpu")]
-    [InlineData("CPU")]
-    public void CpuIsReservedAndNotAvailableYet(string name)
+    [Fact]
+    public void CpuIsTheSimdEngineAndNotAnIlgpuAccelerator()
     {
-        var e = Assert.ThrowsAny<ShuffleNetException>(() => BackendNames.Parse(name));
-        Assert.Contains("not available yet", e.Message);
-        Assert.Contains("auto, cuda, opencl, ilgpu-cpu", e.Message);
-        Assert.False(BackendNames.TryParse(name, out _));
+        using var device = ComputeDevice.Create("cpu");
+        Assert.Equal(BackendKind.Cpu, device.Kind);
+        Assert.False(device.IsIlgpu);
+        Assert.Null(device.FallbackReason);
+        Assert.Contains("SIMD CPU engine", device.Description);
+        var e = Assert.Throws<InvalidOperationException>(() => device.Accelerator);
+        Assert.Contains("ilgpu-cpu", e.Message);
+        Assert.Throws<InvalidOperationException>(() => device.Context);
+        Assert.Equal("cpu", BackendKind.Cpu.ToName());
     }
 
     [Theory]
     [InlineData("vulkan")]
     [InlineData("")]
     [InlineData("ilgpu")]
+    [InlineData("simd")]
     public void UnknownNameGivesBackendExceptionListingValidNames(string name)
     {
         var e = Assert.Throws<BackendException>(() => BackendNames.Parse(name));
         Assert.Contains("unknown backend", e.Message);
-        Assert.Contains("auto, cuda, opencl, ilgpu-cpu", e.Message);
+        Assert.Contains("auto, cuda, opencl, cpu, ilgpu-cpu", e.Message);
         Assert.IsAssignableFrom<ShuffleNetException>(e);
         Assert.False(BackendNames.TryParse(name, out _));
     }

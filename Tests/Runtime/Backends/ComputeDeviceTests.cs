@@ -10,7 +10,7 @@ namespace ShuffleNetGpu.Tests.Runtime.Backends;
 public sealed class ComputeDeviceTests(ITestOutputHelper output)
 {
     [Fact]
-    public void ProbeListsEveryBackendAndIlgpuCpuIsPresent()
+    public void ProbeListsEveryBackendAndBothCpuBackendsArePresent()
     {
         var sw = Stopwatch.StartNew();
         var infos = ComputeDevice.Probe();
@@ -18,10 +18,13 @@ public sealed class ComputeDeviceTests(ITestOutputHelper output)
         foreach (var info in infos)
             output.WriteLine(info.ToString());
 
-        Assert.Equal([BackendKind.Cuda, BackendKind.OpenCL, BackendKind.IlgpuCpu], infos.Select(i => i.Kind));
-        var cpu = Assert.Single(infos, i => i.Kind == BackendKind.IlgpuCpu);
+        Assert.Equal([BackendKind.Cuda, BackendKind.OpenCL, BackendKind.Cpu, BackendKind.IlgpuCpu], infos.Select(i => i.Kind));
+        var ilgpuCpu = Assert.Single(infos, i => i.Kind == BackendKind.IlgpuCpu);
+        Assert.True(ilgpuCpu.IsPresent);
+        Assert.StartsWith("ilgpu-cpu: present: ", ilgpuCpu.ToString());
+        var cpu = Assert.Single(infos, i => i.Kind == BackendKind.Cpu);
         Assert.True(cpu.IsPresent);
-        Assert.StartsWith("ilgpu-cpu: present: ", cpu.ToString());
+        Assert.StartsWith("cpu: present: SIMD CPU engine: ", cpu.ToString());
         foreach (var info in infos)
             Assert.False(string.IsNullOrWhiteSpace(info.Detail), $"{info.Name} has no detail");
     }
@@ -61,23 +64,27 @@ public sealed class ComputeDeviceTests(ITestOutputHelper output)
         device.Dispose(); // idempotent
     }
 
+    /// <summary>Auto: CUDA, then an OpenCL GPU, then the SIMD CPU engine; never a CPU OpenCL device or ilgpu-cpu.</summary>
     [Fact]
-    public void AutoPicksTheBestPresentBackend()
+    public void AutoPicksCudaThenAnOpenCLGpuThenTheSimdCpuEngine()
     {
         var infos = ComputeDevice.Probe();
         using var device = ComputeDevice.Create(BackendKind.Auto);
         output.WriteLine(device.ToString());
         output.WriteLine($"fallback reason: {device.FallbackReason ?? "(none)"}");
         Assert.NotEqual(BackendKind.Auto, device.Kind);
+        Assert.NotEqual(BackendKind.IlgpuCpu, device.Kind);
         if (infos.Single(i => i.Kind == BackendKind.Cuda).IsPresent)
         {
             Assert.Equal(BackendKind.Cuda, device.Kind);
         }
-        else if (device.Kind == BackendKind.IlgpuCpu)
+        else if (device.Kind == BackendKind.Cpu)
         {
+            Assert.False(device.IsIlgpu);
             Assert.NotNull(device.FallbackReason);
             Assert.Contains("cuda: ", device.FallbackReason);
             Assert.Contains("opencl: ", device.FallbackReason);
+            return;
         }
         else
         {
@@ -115,7 +122,7 @@ public sealed class ComputeDeviceTests(ITestOutputHelper output)
         Assert.Contains("libcuda", e.Message);
         Assert.Contains("backend 'cuda' is not present", e.Message);
         Assert.Contains("present backends:", e.Message);
-        Assert.Contains("ilgpu-cpu", e.Message);
+        Assert.Contains("cpu, ilgpu-cpu", e.Message);
         Assert.Contains("libcuda", cudaInfo.Detail);
     }
 

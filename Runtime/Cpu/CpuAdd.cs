@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Runtime.Cpu;
+
+/// <summary><c>out = act(a + b)</c> (V1's residual), both inputs through their channel views.</summary>
+internal sealed unsafe class CpuAdd : CpuRowOp
+{
+    readonly int _aTotal, _bTotal, _outTotal, _outOffset;
+    readonly AddOp _op;
+    readonly ActivationKind _act;
+    readonly int[] _aSources, _bSources;
+    float* _a, _b, _y;
+
+    public CpuAdd(AddOp op, IReadOnlyList<TensorInfo> tensors, CpuPath path)
+        : base(op, path, op.Channels, tensors[op.A.Tensor].Height * tensors[op.A.Tensor].Width)
+    {
+        _op = op;
+        var dst = tensors[op.Output.Tensor];
+        if (tensors[op.B.Tensor].Height * tensors[op.B.Tensor].Width != Hw || dst.Height * dst.Width != Hw)
+            throw new ArgumentException("add inputs and output must have the same size");
+        _aTotal = tensors[op.A.Tensor].Channels;
+        _bTotal = tensors[op.B.Tensor].Channels;
+        _outTotal = dst.Channels;
+        _outOffset = op.Output.ChannelOffset;
+        _act = Kind(op.Activation);
+        _aSources = Sources(op.A.View, Channels);
+        _bSources = Sources(op.B.View, Channels);
+    }
+
+    public override string Kernel => "AddActivation";
+
+    protected override void Bind(float** tensors)
+    {
+        _a = tensors[_op.A.Tensor];
+        _b = tensors[_op.B.Tensor];
+        _y = tensors[_op.Output.Tensor];
+    }
+
+    protected override void Body<TS, TV>(int chunk, int worker)
+    {
+        var (r0, r1) = Rows(chunk);
+        for (int row = r0; row < r1; row++) Row<TS, TV>(row / Channels, row % Channels);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void Row<TS, TV>(int img, int c) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int hw = Hw, w = TS.Width;
+        float* a = _a + ((long)img * _aTotal + _aSources[c]) * hw;
+        float* b = _b + ((long)img * _bTotal + _bSources[c]) * hw;
+        float* o = _y + ((long)img * _outTotal + _outOffset + c) * hw;
+        int i = 0;
+        for (; i + w <= hw; i += w) TS.Store(o + i, Act.Apply<TS, TV>(TS.Add(TS.Load(a + i), TS.Load(b + i)), _act));
+        if (i < hw)
+        {
+            var mask = TS.Mask(hw - i);
+            TS.StoreMasked(o + i, Act.Apply<TS, TV>(TS.Add(TS.LoadMasked(a + i, mask), TS.LoadMasked(b + i, mask)), _act), mask);
+        }
+    }
+}

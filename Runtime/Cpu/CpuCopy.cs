@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Runtime.Cpu;
+
+/// <summary><c>out = act(in)</c> through a channel view: the <c>proj</c> half of a stride-1 split-shuffle block.</summary>
+internal sealed unsafe class CpuCopy : CpuRowOp
+{
+    readonly int _inTotal, _outTotal, _outOffset;
+    readonly CopyOp _op;
+    readonly ActivationKind _act;
+    readonly int[] _sources;
+    float* _x, _y;
+
+    public CpuCopy(CopyOp op, IReadOnlyList<TensorInfo> tensors, CpuPath path)
+        : base(op, path, op.Channels, tensors[op.Input.Tensor].Height * tensors[op.Input.Tensor].Width)
+    {
+        _op = op;
+        var dst = tensors[op.Output.Tensor];
+        if (dst.Height * dst.Width != Hw) throw new ArgumentException("copy output must have the input's size");
+        _inTotal = tensors[op.Input.Tensor].Channels;
+        _outTotal = dst.Channels;
+        _outOffset = op.Output.ChannelOffset;
+        _act = Kind(op.Activation);
+        _sources = Sources(op.Input.View, Channels);
+    }
+
+    public override string Kernel => "CopyChannels";
+
+    protected override void Bind(float** tensors)
+    {
+        _x = tensors[_op.Input.Tensor];
+        _y = tensors[_op.Output.Tensor];
+    }
+
+    protected override void Body<TS, TV>(int chunk, int worker)
+    {
+        var (r0, r1) = Rows(chunk);
+        for (int row = r0; row < r1; row++) Row<TS, TV>(row / Channels, row % Channels);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void Row<TS, TV>(int img, int c) where TS : ISimd<TV> where TV : unmanaged
+    {
+        float* x = _x + ((long)img * _inTotal + _sources[c]) * Hw;
+        float* o = _y + ((long)img * _outTotal + _outOffset + c) * Hw;
+        if (_act == ActivationKind.None) PaddedPlanes.Copy<TS, TV>(x, o, Hw);
+        else
+        {
+            int i = 0, w = TS.Width;
+            for (; i + w <= Hw; i += w) TS.Store(o + i, Act.Apply<TS, TV>(TS.Load(x + i), _act));
+            if (i < Hw)
+            {
+                var mask = TS.Mask(Hw - i);
+                TS.StoreMasked(o + i, Act.Apply<TS, TV>(TS.LoadMasked(x + i, mask), _act), mask);
+            }
+        }
+    }
+}

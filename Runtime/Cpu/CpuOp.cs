@@ -1,0 +1,91 @@
+using System.Runtime.Intrinsics;
+using ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Runtime.Cpu;
+
+/// <summary>
+/// One graph op prepared for the CPU engine: weights repacked once at load, shapes and channel views resolved.
+/// <see cref="Run"/> takes the tensors' addresses for this pass (NCHW, [n, C, H, W] each) and splits the work into
+/// chunks for the worker pool; a chunk always computes whole outputs (no reduction is split), so the result does not
+/// depend on the number of threads. Ops hold the state of the pass in progress: one pass at a time.
+/// </summary>
+internal abstract unsafe class CpuOp : IParallelWork, IDisposable
+{
+    protected CpuOp(GraphOp op, CpuPath path)
+    {
+        Op = op;
+        Path = path;
+    }
+
+    public GraphOp Op { get; }
+    public CpuPath Path { get; }
+
+    /// <summary>The name profiles give this op's kind.</summary>
+    public abstract string Kernel { get; }
+
+    /// <summary>Scratch floats a thread needs to run a chunk (independent of the batch size).</summary>
+    public virtual long ScratchFloats => 0;
+
+    /// <summary>Bytes of packed weights this op holds.</summary>
+    public virtual long WeightBytes => 0;
+
+    /// <summary>Below this many multiply-adds (or element operations) per pass an op runs on the calling thread.</summary>
+    protected const long ParallelThreshold = 24_000;
+
+    protected CpuWorkerPool Pool { get; private set; } = null!;
+
+    /// <summary>Runs the op for <paramref name="n"/> images; <paramref name="tensors"/>[t] is tensor t's address.</summary>
+    public void Run(CpuWorkerPool pool, float** tensors, int n)
+    {
+        Pool = pool;
+        int chunks = Prepare(tensors, n, pool.Threads, out bool parallel);
+        pool.Run(this, chunks, parallel);
+    }
+
+    /// <summary>Records this pass's addresses; returns the chunk count and whether to spread them over the threads.</summary>
+    protected abstract int Prepare(float** tensors, int n, int threads, out bool parallel);
+
+    /// <summary>Runs chunk <paramref name="chunk"/> on the path chosen at load.</summary>
+    public void Execute(int chunk, int worker)
+    {
+        switch (Path)
+        {
+            case CpuPath.Vector512: Body<Simd512, Vector512<float>>(chunk, worker); break;
+            case CpuPath.Vector256: Body<Simd256, Vector256<float>>(chunk, worker); break;
+            default: Body<SimdScalar, float>(chunk, worker); break;
+        }
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/>, specialised for one path.</summary>
+    protected abstract void Body<TS, TV>(int chunk, int worker) where TS : ISimd<TV> where TV : unmanaged;
+
+    protected static ActivationKind Kind(Activation a) => a switch
+    {
+        Activation.None => ActivationKind.None,
+        Activation.Relu => ActivationKind.Relu,
+        Activation.HardSwish => ActivationKind.HardSwish,
+        Activation.HardSigmoid => ActivationKind.HardSigmoid,
+        Activation.Sigmoid => ActivationKind.Sigmoid,
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, "unknown activation"),
+    };
+
+    /// <summary>Source channel of every logical channel of a view.</summary>
+    protected static int[] Sources(ChannelView view, int channels) => Enumerable.Range(0, channels).Select(view.Source).ToArray();
+
+    /// <summary>How many parts to cut <paramref name="units"/> into so that, with <paramref name="base"/> independent
+    /// pieces already, there are about <paramref name="target"/> chunks.</summary>
+    protected static int PartsFor(int target, int @base, int units) =>
+        Math.Clamp((target + @base - 1) / Math.Max(1, @base), 1, Math.Max(1, units));
+
+    /// <summary>Chunks wanted per thread for balance (chunks are claimed dynamically).</summary>
+    protected const int ChunksPerThread = 3;
+
+    /// <summary>Splits [0, <paramref name="count"/>) into <paramref name="parts"/> near-equal ranges; range <paramref name="part"/>.</summary>
+    protected static (int Start, int End) Range(int count, int parts, int part) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    public virtual void Dispose()
+    {
+    }
+}

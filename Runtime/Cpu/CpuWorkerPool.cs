@@ -1,0 +1,177 @@
+using System.Diagnostics;
+
+namespace ShuffleNetGpu.Runtime.Cpu;
+
+/// <summary>Work split into numbered chunks; each chunk writes its own outputs, so chunks run in any order on any thread.</summary>
+internal interface IParallelWork
+{
+    /// <summary>Runs chunk <paramref name="chunk"/> on thread <paramref name="worker"/> (0 = the caller; each worker
+    /// index owns its scratch buffer).</summary>
+    void Execute(int chunk, int worker);
+}
+
+/// <summary>
+/// A small persistent pool for the CPU engine: <see cref="Threads"/> - 1 worker threads plus the calling thread.
+/// <see cref="Run"/> publishes a job (one 64-bit word: epoch, chunk count, next chunk) and the caller takes chunks
+/// too; chunks are claimed by compare-and-swap on that word, so a worker that wakes late never runs another job's
+/// chunk, and the caller waits only for chunks already claimed, never for a sleeping worker. Workers spin for
+/// <see cref="SpinTime"/> after their last chunk (a forward pass is ~100 back-to-back jobs a few microseconds to
+/// a millisecond long: waking a blocked thread costs tens of microseconds), then block on a monitor.
+/// No allocation per job. Not reentrant: one <see cref="Run"/> at a time.
+/// </summary>
+internal sealed class CpuWorkerPool : IDisposable
+{
+    /// <summary>How long an idle worker spins before it blocks.</summary>
+    public static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(200);
+
+    readonly Thread[] _workers;
+    readonly object _gate = new();
+    readonly NativeBuffer?[] _scratch;
+    readonly long _spinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
+    IParallelWork? _work;
+    long _state;      // epoch << 32 | chunk count << 16 | next chunk
+    int _pending;     // chunks of the current job not finished
+    int _sleepers;
+    volatile bool _stop;
+    Exception? _failure;
+
+    public const int MaxChunks = ushort.MaxValue;
+
+    /// <param name="threads">Threads taking part, the caller included (at least 1).</param>
+    public CpuWorkerPool(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Threads = threads;
+        _scratch = new NativeBuffer?[threads];
+        _workers = new Thread[threads - 1];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            int index = i + 1;
+            _workers[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"ShuffleNet CPU worker {index}" };
+            _workers[i].Start();
+        }
+    }
+
+    public int Threads { get; }
+
+    /// <summary>Floats of scratch each thread has (see <see cref="EnsureScratch"/>).</summary>
+    public long ScratchFloats { get; private set; }
+
+    /// <summary>Bytes held by the scratch buffers.</summary>
+    public long ScratchBytes => ScratchFloats * sizeof(float) * Threads;
+
+    /// <summary>Grows every thread's scratch to at least <paramref name="floats"/> (call between jobs).</summary>
+    public void EnsureScratch(long floats)
+    {
+        if (floats <= ScratchFloats) return;
+        for (int i = 0; i < _scratch.Length; i++)
+        {
+            _scratch[i]?.Dispose();
+            _scratch[i] = new NativeBuffer(floats);
+        }
+        ScratchFloats = floats;
+    }
+
+    /// <summary>Thread <paramref name="worker"/>'s scratch (64-byte aligned, <see cref="ScratchFloats"/> long).</summary>
+    public unsafe float* Scratch(int worker) => _scratch[worker]!.Pointer;
+
+    /// <summary>Runs chunks 0..<paramref name="chunks"/>-1 of <paramref name="work"/> and returns when all are done.
+    /// With <paramref name="parallel"/> false (or one thread, or one chunk) the caller runs them all in order.</summary>
+    public void Run(IParallelWork work, int chunks, bool parallel = true)
+    {
+        if (chunks <= 0) return;
+        if (!parallel || Threads == 1 || chunks == 1)
+        {
+            for (int i = 0; i < chunks; i++) work.Execute(i, 0);
+            return;
+        }
+        if (chunks > MaxChunks) throw new ArgumentOutOfRangeException(nameof(chunks), chunks, $"at most {MaxChunks} chunks");
+        _work = work;
+        Volatile.Write(ref _pending, chunks);
+        long epoch = (Volatile.Read(ref _state) >>> 32) + 1;
+        // A full fence: the job is visible before the word, and the sleeper count is read after it (see WorkerLoop).
+        Interlocked.Exchange(ref _state, epoch << 32 | (long)chunks << 16);
+        if (Volatile.Read(ref _sleepers) > 0)
+        {
+            lock (_gate) Monitor.PulseAll(_gate);
+        }
+        Drain(epoch, 0);
+        if (Volatile.Read(ref _pending) != 0)
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        }
+        _work = null;
+        if (_failure is { } failure)
+        {
+            _failure = null;
+            throw new InvalidOperationException("a CPU engine worker failed", failure);
+        }
+    }
+
+    /// <summary>Claims and runs chunks of job <paramref name="epoch"/> until none is left.</summary>
+    void Drain(long epoch, int worker)
+    {
+        while (true)
+        {
+            long s = Volatile.Read(ref _state);
+            if (s >>> 32 != epoch) return;
+            int total = (int)(s >> 16) & 0xFFFF, next = (int)s & 0xFFFF;
+            if (next >= total) return;
+            if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
+            // The claim succeeded while the job was current, and the caller does not replace the job before every
+            // claimed chunk is finished, so _work is this job's.
+            try
+            {
+                _work!.Execute(next, worker);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    void WorkerLoop(int index)
+    {
+        long seen = 0;
+        while (!_stop)
+        {
+            long epoch = Volatile.Read(ref _state) >>> 32;
+            if (epoch != seen)
+            {
+                seen = epoch;
+                Drain(epoch, index);
+                continue;
+            }
+            long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+            bool changed = false;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                for (int i = 0; i < 16; i++)
+                {
+                    if (Volatile.Read(ref _state) >>> 32 != seen || _stop) { changed = true; break; }
+                    Thread.SpinWait(8);
+                }
+                if (changed) break;
+            }
+            if (changed) continue;
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _sleepers);
+                while (Volatile.Read(ref _state) >>> 32 == seen && !_stop) Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _sleepers);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stop) return;
+        _stop = true;
+        lock (_gate) Monitor.PulseAll(_gate);
+        foreach (var t in _workers) t.Join();
+        foreach (var s in _scratch) s?.Dispose();
+    }
+}

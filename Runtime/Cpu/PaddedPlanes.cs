@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+
+namespace ShuffleNetGpu.Runtime.Cpu;
+
+/// <summary>
+/// A channel map padded by <see cref="Pad"/> on every side and split into Stride x Stride phase planes, so that a
+/// k x k window at stride 1 or 2 becomes k x k contiguous vector loads: phase (a, b) holds
+/// <c>Q[y'][x'] = P[s y' + a][s x' + b]</c> where P is the padded map, row pitch <see cref="Pitch"/>. Output (y, x)
+/// of a stride-s window reads tap (ky, kx) at phase (ky % s, kx % s), row <c>y + ky / s</c>, column <c>x + kx / s</c>:
+/// over the flattened index <c>i = y * Pitch + x</c> every tap is a contiguous run, so a whole plane is one 1-D loop
+/// (the columns x &gt;= output width are computed and dropped). Depthwise convolution, the 3x3 pools and the general
+/// convolution's im2col read their inputs this way.
+/// </summary>
+internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
+{
+    /// <summary>Row pitch of a phase plane (ceil((W + 2 Pad) / Stride)).</summary>
+    public int Pitch => (W + 2 * Pad + Stride - 1) / Stride;
+
+    /// <summary>Phase-plane rows covering the padded map.</summary>
+    public int Rows => (H + 2 * Pad + Stride - 1) / Stride;
+
+    /// <summary>Floats of one phase plane holding <paramref name="rows"/> rows, with room for a vector read past the end.</summary>
+    public int PlaneFloats(int rows) => ((rows + 1) * Pitch + 32 + 15) & ~15;
+
+    /// <summary>Floats of all Stride x Stride phases of <paramref name="rows"/> rows.</summary>
+    public int Floats(int rows) => Stride * Stride * PlaneFloats(rows);
+
+    /// <summary>
+    /// Fills phase rows [<paramref name="row0"/>, <paramref name="row0"/> + <paramref name="rows"/>) of every phase
+    /// from the H x W map at <paramref name="src"/> (row pitch W), padding with <paramref name="padValue"/>; phase
+    /// (a, b) goes to <c>dst + (a * Stride + b) * PlaneFloats(rows)</c>, its row <paramref name="row0"/> first. The
+    /// slack after the last row is filled with the pad value too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Build<TS, TV>(float* src, int row0, int rows, float padValue, float* dst)
+        where TS : ISimd<TV> where TV : unmanaged
+    {
+        // Every row is written once, left to right, padding in whole vectors: a vector that runs past a row's end
+        // lands in the next row (or the next phase), which is written after it.
+        int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
+        TV pad = TS.Splat(padValue);
+        for (int a = 0; a < s; a++)
+            for (int b = 0; b < s; b++)
+            {
+                float* q = dst + (a * s + b) * plane;
+                // Columns x' with 0 <= s x' + b - Pad < W read the source; the rest is padding.
+                int d = b - Pad;
+                int first = d >= 0 ? 0 : (-d + s - 1) / s;
+                int count = first * s + d >= W ? 0 : (W - 1 - d) / s - first + 1;
+                for (int r = 0; r < rows; r++)
+                {
+                    float* row = q + r * pitch;
+                    int iy = s * (row0 + r) + a - Pad;
+                    if (iy < 0 || iy >= H || count <= 0)
+                    {
+                        FillOver<TS, TV>(row, pitch, pad);
+                        continue;
+                    }
+                    if (first > 0) FillOver<TS, TV>(row, first, pad);
+                    float* from = src + (long)iy * W + first * s + d;
+                    if (s == 1) Copy<TS, TV>(from, row + first, count);
+                    else CopyEven<TS, TV>(from, row + first, count);
+                    if (first + count < pitch) FillOver<TS, TV>(row + first + count, pitch - first - count, pad);
+                }
+                // The slack after the last row, exactly (the last phase ends the buffer).
+                Fill<TS, TV>(q + rows * pitch, plane - rows * pitch, padValue);
+            }
+    }
+
+    /// <summary>Fills at least <paramref name="count"/> floats with whole vectors (up to a vector minus one more).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void FillOver<TS, TV>(float* p, int count, TV value) where TS : ISimd<TV> where TV : unmanaged
+    {
+        for (int i = 0; i < count; i += TS.Width) TS.Store(p + i, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Fill<TS, TV>(float* p, int count, float value) where TS : ISimd<TV> where TV : unmanaged
+    {
+        var v = TS.Splat(value);
+        int i = 0;
+        for (; i <= count - TS.Width; i += TS.Width) TS.Store(p + i, v);
+        for (; i < count; i++) p[i] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Copy<TS, TV>(float* from, float* to, int count) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int i = 0;
+        for (; i <= count - TS.Width; i += TS.Width) TS.Store(to + i, TS.Load(from + i));
+        if (i < count)
+        {
+            var mask = TS.Mask(count - i);
+            TS.StoreMasked(to + i, TS.LoadMasked(from + i, mask), mask);
+        }
+    }
+
+    /// <summary><c>to[i] = from[2 i]</c> for i &lt; count; reads nothing past <c>from[2 (count - 1)]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void CopyEven<TS, TV>(float* from, float* to, int count) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int w = TS.Width, i = 0;
+        // Whole pairs of vectors while all 2W source floats are readable (the last one read is from[2 (count - 1)]).
+        for (; i + w < count; i += w)
+        {
+            TS.Deinterleave(TS.Load(from + 2 * i), TS.Load(from + 2 * i + w), out var even, out _);
+            TS.Store(to + i, even);
+        }
+        if (i < count)
+        {
+            int readable = 2 * (count - i) - 1;
+            var lo = TS.LoadMasked(from + 2 * i, TS.Mask(Math.Min(readable, w)));
+            var hi = TS.LoadMasked(from + 2 * i + w, TS.Mask(Math.Max(readable - w, 0)));
+            TS.Deinterleave(lo, hi, out var even, out _);
+            TS.StoreMasked(to + i, even, TS.Mask(count - i));
+        }
+    }
+}
