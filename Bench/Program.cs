@@ -1,5 +1,9 @@
 using BenchmarkDotNet.Running;
+using ShuffleNetGpu.Bench;
 
-// Kernel and end-to-end benchmarks on every backend present (scripts/bench.sh runs them and copies the markdown
-// tables into docs/benchmarks/). Run one class: dotnet run -c Release --project Bench -- --filter '*ModelBenchmarks*'
+// Kernel and end-to-end benchmarks on every backend present, and the CPU engine against ONNX Runtime.
+// One class: dotnet run -c Release --project Bench -- --filter '*CpuVersusOnnxRuntime*'
+// Quick interleaved CPU-vs-ORT table (no BenchmarkDotNet): dotnet run -c Release --project Bench -- compare-ort
+if (args.Length > 0 && args[0] == "compare-ort") return CpuOrtPair.Compare(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
