@@ -32,7 +32,7 @@ public sealed class EmbedCommandTests : IDisposable
         File.WriteAllText(Path.Combine(images, "notes.txt"), "ignored");
         string output = Path.Combine(_dir, "emb.npy");
 
-        var (code, stdout, err) = CliRunner.Run("embed", "--model", model, images, "-o", output, "--batch", "4", "--backend", "ilgpu-cpu");
+        var (code, stdout, err) = CliRunner.Run("embed", "--model", model, images, "-o", output, "--batch", "4", "--backend", "cpu");
         Assert.Equal(1, code);
         Assert.Contains("broken.jpg", err);
         Assert.Contains("error: 1 of 10 images could not be read", err);
@@ -47,7 +47,7 @@ public sealed class EmbedCommandTests : IDisposable
         var (shape, rows) = NpyFile.Read(output);
         Assert.Equal([9, 96], shape);
         // Each row is the embedding of the fixture's own preprocessed input for that image.
-        using var net = ShuffleNet.FromWeights(ModelWeights.Load(model), BackendKind.IlgpuCpu);
+        using var net = ShuffleNet.FromWeights(ModelWeights.Load(model), BackendKind.Cpu);
         var (_, logo) = NpyFile.Read(Path.Combine(Fixtures.Root, "images", "logo.input.npy"));
         var (_, chelsea) = NpyFile.Read(Path.Combine(Fixtures.Root, "images", "chelsea.input.npy"));
         var expected = net.Embed([.. logo, .. chelsea]);
@@ -70,7 +70,7 @@ public sealed class EmbedCommandTests : IDisposable
         {
             (["embed", "--model", model, Path.Combine(_dir, "missing"), "-o", Path.Combine(_dir, "e.npy")], "not a folder"),
             (["embed", "--model", model, empty, "-o", Path.Combine(_dir, "e.npy")], "holds no image files"),
-            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.bin"), "--backend", "ilgpu-cpu"], "must end in .npy"),
+            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.bin"), "--backend", "cpu"], "must end in .npy"),
             (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.npy"), "--batch", "0"], "--batch must be >= 1"),
         })
         {

@@ -16,17 +16,17 @@ public sealed class FeaturesCommandTests : IDisposable
     {
         string out1 = Path.Combine(_dir, "batch"), out2 = Path.Combine(_dir, "image");
         var batch = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), Path.Combine(Fixtures.TinyDir(Id), "input.npy"),
-            "--stages", "2,5", "--embedding", "-o", out1, "--backend", "ilgpu-cpu");
+            "--stages", "2,5", "--embedding", "-o", out1, "--backend", "cpu");
         Assert.True(batch.Code == 0, batch.Err);
         Assert.Equal(["c2.npy", "c5.npy", "embedding.npy"], Directory.GetFiles(out1).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         // An image goes through the upstream preprocessing: chelsea.png gives exactly the fixture's chelsea.input.npy.
         var image = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), Path.Combine(Fixtures.Root, "images", "chelsea.png"),
-            "--stages", "c3", "-o", out2, "--backend", "ilgpu-cpu");
+            "--stages", "c3", "-o", out2, "--backend", "cpu");
         Assert.True(image.Code == 0, image.Err);
         Assert.Equal(["c3.npy"], Directory.GetFiles(out2).Select(Path.GetFileName));
 
-        using var net = ShuffleNet.FromWeights(CheckpointConverter.Convert(Fixtures.Checkpoint(Id)), BackendKind.IlgpuCpu);
+        using var net = ShuffleNet.FromWeights(CheckpointConverter.Convert(Fixtures.Checkpoint(Id)), BackendKind.Cpu);
         var (_, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(Id), "input.npy"));
         var expected = net.Features(input, [2, 5], embedding: true);
         foreach (var map in expected.All)
@@ -55,7 +55,7 @@ public sealed class FeaturesCommandTests : IDisposable
     {
         string output = Path.Combine(_dir, "out");
         var (code, _, err) = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), Path.Combine(Fixtures.TinyDir(Id), "input.npy"),
-            "--stages", stages, "-o", output, "--backend", "ilgpu-cpu");
+            "--stages", stages, "-o", output, "--backend", "cpu");
         Assert.Equal(1, code);
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.Contains(message, err);
@@ -67,7 +67,7 @@ public sealed class FeaturesCommandTests : IDisposable
     {
         string input = Path.Combine(_dir, "small.npy");
         NpyFile.Write(input, [1, 3, 32, 32], new float[3 * 32 * 32]);
-        var (code, _, err) = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), input, "-o", Path.Combine(_dir, "out"), "--backend", "ilgpu-cpu");
+        var (code, _, err) = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), input, "-o", Path.Combine(_dir, "out"), "--backend", "cpu");
         Assert.Equal(1, code);
         Assert.Contains("N x 3 x 224 x 224", err);
     }

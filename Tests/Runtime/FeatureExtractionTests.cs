@@ -85,8 +85,12 @@ public abstract class FeatureExtractionTests(ITestOutputHelper log)
 
 public sealed class IlgpuCpuFeatureExtractionTests(ITestOutputHelper log) : FeatureExtractionTests(log)
 {
+    // The extraction is backend-independent (it requests graph tensors); all eight fixtures run on the fast `cpu`
+    // engine below, and here the three kinds of C2 (a max pool, a stage output, Large's first stage).
     [Theory]
-    [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
+    [InlineData("tiny-shufflenetv1-g3")]
+    [InlineData("tiny-shufflenetv2plus")]
+    [InlineData("tiny-shufflenetv2-large")]
     public void StageMapsMatchTheFixtureOnIlgpuCpu(string id) => StageMapsMatchTheFixture(BackendKind.IlgpuCpu, id);
 
     static ShuffleNet TinyV1() => ShuffleNet.FromWeights(CheckpointConverter.Convert(Fixtures.Checkpoint("tiny-shufflenetv1-g3")), BackendKind.IlgpuCpu);
@@ -130,6 +134,14 @@ public sealed class IlgpuCpuFeatureExtractionTests(ITestOutputHelper log) : Feat
         Assert.Contains("'x4'", Assert.Throws<InvalidStageException>(() => StageOutputs.Parse("2,x4")).Message);
         Assert.Contains("stage 0", Assert.Throws<InvalidStageException>(() => StageOutputs.Parse("0")).Message);
     }
+}
+
+/// <summary>Every fixture on the SIMD CPU engine.</summary>
+public sealed class CpuFeatureExtractionTests(ITestOutputHelper log) : FeatureExtractionTests(log)
+{
+    [Theory]
+    [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
+    public void StageMapsMatchTheFixtureOnCpu(string id) => StageMapsMatchTheFixture(BackendKind.Cpu, id);
 }
 
 /// <summary>The same on OpenCL (PoCL in CI) for two fixtures that cover both kinds of C2 (a max pool; a stage output).</summary>
