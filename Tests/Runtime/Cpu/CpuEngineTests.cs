@@ -1,0 +1,162 @@
+using ShuffleNetGpu.Converter;
+using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Runtime.Cpu;
+using ShuffleNetGpu.Runtime.IO;
+using ShuffleNetGpu.Tests.Reference;
+using Xunit.Abstractions;
+
+namespace ShuffleNetGpu.Tests.Runtime.Cpu;
+
+/// <summary>
+/// The CPU engine on whole networks: released configurations at full size against the double-precision reference
+/// executor, the same bits whatever the thread count and batch split, every processor path within the fixture
+/// tolerance, and no allocation per run but the results.
+/// </summary>
+public class CpuEngineTests(ITestOutputHelper log)
+{
+    [Theory]
+    [InlineData("shufflenetv2-1.0x")]
+    [InlineData("shufflenetv1-g8-1.0x")]
+    [InlineData("shufflenetv2plus-large")]
+    [InlineData("oneshot")]
+    [InlineData("detnas-coco-fpn-300m")]
+    [InlineData("shufflenetv1-g3-1.0x")]
+    [InlineData("shufflenetv2plus-medium")]
+    public void FullSizeGeneratedWeightsAgreeWithTheReference(string id)
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 5);
+        var input = FullSizeTests.SyntheticImage();
+        var reference = ReferenceExecutor.Run(weights, input, 1);
+        using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var logits = net.Run(input);
+        double error = ReferenceExecutorTests.RelativeL2(logits, reference[weights.Graph.OutputTensor]);
+        log.WriteLine($"{id}: relative L2 {error:E3} on {net.DeviceDescription}, first run {watch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.InRange(error, 0, 1e-4);
+    }
+
+    /// <summary>Each output is reduced by one thread in a fixed order, so 1, 2, 3 or 4 threads give the same bits; and
+    /// images are computed independently, so a batch gives the bits of its images run one by one.</summary>
+    [Theory]
+    [InlineData("shufflenetv2-1.0x")]
+    [InlineData("shufflenetv1-g3-1.0x")]
+    [InlineData("shufflenetv2plus-medium")]
+    public void ResultsDoNotDependOnThreadsOrBatchSplit(string id)
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 7);
+        var batch = FullSizeTests.SyntheticImage(1).Concat(FullSizeTests.SyntheticImage(2)).Concat(FullSizeTests.SyntheticImage(3)).ToArray();
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3, 4 })
+        {
+            using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, threads);
+            var logits = net.Run(batch);
+            if (first is null)
+            {
+                first = logits;
+                // One image at a time on the same engine.
+                for (int img = 0; img < 3; img++)
+                {
+                    var single = net.Run(batch.AsSpan(img * ShuffleNet.ImageElements, ShuffleNet.ImageElements).ToArray());
+                    Assert.True(single.AsSpan().SequenceEqual(first.AsSpan(img * 1000, 1000)), $"{id}: image {img} alone differs from it in a batch");
+                }
+            }
+            else Assert.True(first.AsSpan().SequenceEqual(logits), $"{id}: {threads} threads give other bits than 1 thread");
+        }
+    }
+
+    public static TheoryData<CpuPath> Paths => CpuOpHarness.PathData();
+
+    /// <summary>Every path the processor has, forced in turn (the others off): every tiny fixture within its tolerance.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void EveryForcedPathPassesEveryFixture(CpuPath path)
+    {
+        var saved = CpuFeatures.Override;
+        try
+        {
+            CpuFeatures.Override = path;
+            foreach (var id in Fixtures.TinyIds)
+            {
+                var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
+                var (_, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "input.npy"));
+                var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
+                using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
+                Assert.Contains(path switch { CpuPath.Vector512 => "AVX-512", CpuPath.Vector256 => "AVX2", _ => "scalar" }, net.DeviceDescription);
+                double error = ReferenceExecutorTests.RelativeL2(net.Run(input), expected);
+                log.WriteLine($"{path} {id}: relative L2 {error:E3}");
+                Assert.True(error <= ReferenceExecutorTests.Tolerance(id), $"{path} {id}: relative L2 {error:E3}");
+            }
+        }
+        finally
+        {
+            CpuFeatures.Override = saved;
+        }
+    }
+
+    [Fact]
+    public void APathTheProcessorLacksIsRefused()
+    {
+        if (CpuFeatures.Best == CpuPath.Vector512) return;   // nothing above the best path to ask for
+        var saved = CpuFeatures.Override;
+        try
+        {
+            CpuFeatures.Override = CpuPath.Vector512;
+            Assert.Throws<PlatformNotSupportedException>(() => CpuFeatures.Current);
+        }
+        finally
+        {
+            CpuFeatures.Override = saved;
+        }
+    }
+
+    /// <summary>Once warmed up, a run allocates only the arrays it returns (the input is read in place, the arena,
+    /// scratch, plans and pointer table are reused).</summary>
+    [Fact]
+    public void AWarmRunAllocatesOnlyItsResults()
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get("shufflenetv2-0.5x"), seed: 1);
+        using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
+        var input = FullSizeTests.SyntheticImage();
+        for (int i = 0; i < 3; i++) net.Run(input);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 10; i++) net.Run(input);
+        long perRun = (GC.GetTotalAllocatedBytes(precise: true) - before) / 10;
+        log.WriteLine($"{perRun} bytes per run");
+        // The logits (1000 floats) and the array holding them, plus object headers.
+        Assert.InRange(perRun, 4000, 4200);
+        Assert.Equal(weights.Graph.Ops.Count, net.LastRunOps);
+        Assert.True(net.AllocatedBytes > weights.Graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float));
+    }
+
+    [Fact]
+    public void EngineFactsAndLayersAndNaN()
+    {
+        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint("tiny-shufflenetv1-g3"));
+        using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 3);
+        Assert.Equal(BackendKind.Cpu, net.Backend);
+        Assert.Contains("CPU SIMD engine", net.DeviceDescription);
+        Assert.Contains("3 threads", net.DeviceDescription);
+        Assert.Throws<ShuffleNetException>(() => ShuffleNet.FromWeights(weights, BackendKind.Cpu, -1));
+
+        var (_, input) = NpyFile.Read(Path.Combine(Fixtures.TinyDir("tiny-shufflenetv1-g3"), "input.npy"));
+        var reference = ReferenceExecutor.Run(weights, input, 2);
+        var (shape, layer) = net.RunLayer(input, "features.1");
+        int tensor = weights.Graph.FindNamed("features.1")!.Value;
+        Assert.Equal(reference[tensor].Length, layer.Length);
+        Assert.True(ReferenceExecutorTests.RelativeL2(layer, reference[tensor]) < 1e-5);
+        Assert.True(net.LastRunOps < weights.Graph.Ops.Count);   // the plan stops after the layer
+        Assert.Equal(2, shape[0]);
+
+        input[3 * 224 * 224 + 1000] = float.NaN; // one pixel of image 1
+        var logits = net.Run(input);
+        Assert.All(logits.AsSpan(0, 10).ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.Contains(logits.AsSpan(10, 10).ToArray(), float.IsNaN);
+
+        net.Profile = new ShuffleNetGpu.Runtime.Execution.OpProfile();
+        net.Run(input);
+        Assert.Contains(net.Profile.Rows, r => r.Kernel == "PointwiseConv2d");
+        net.Profile = null;
+    }
+}
