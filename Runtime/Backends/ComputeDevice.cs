@@ -26,7 +26,7 @@ public sealed class ComputeDevice : IDisposable
         this.context = context;
         this.accelerator = accelerator;
         Kind = kind;
-        Description = context is null ? description : $"{description}; ILGPU {context.Properties.OptimizationLevel}";
+        Description = context is null ? description : $"{description}; ILGPU O{(int)context.Properties.OptimizationLevel}";
         OpenCLCompatibilityMode = compatibilityMode;
         FallbackReason = fallbackReason;
     }

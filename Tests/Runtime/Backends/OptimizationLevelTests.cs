@@ -31,6 +31,8 @@ public class OptimizationLevelTests
             return device.Description;
         });
         Assert.EndsWith("ILGPU O2", description);
+        using var plain = ComputeDevice.Create(BackendKind.IlgpuCpu);
+        Assert.EndsWith("ILGPU O1", plain.Description);   // ILGPU's default, which its enum also calls Release
     }
 
     [Fact]
