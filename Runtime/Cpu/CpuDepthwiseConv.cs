@@ -121,51 +121,120 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     /// <summary>
     /// 3x3, four output rows at a time: each input row's three tap vectors are loaded once and feed every output row
     /// that uses it (up to three at stride 1, two at stride 2), so four independent sums are in flight. Input rows are
-    /// visited in order, so each output still sums ky = 0, 1, 2 and kx = 0, 1, 2 in order; rows outside the map are
-    /// skipped (they would add zeros).
+    /// visited in order (unrolled: 6 at stride 1, 9 at stride 2), so each output still sums ky = 0, 1, 2 and
+    /// kx = 0, 1, 2 in order; rows outside the map are skipped (they would add zeros).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Plane3<TS, TV, TA>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
-        int width = TS.Width, s = _stride, h = _h, iw = _w, wo = _wo, ho = _ho, vectors = _rows.Vectors;
+        int width = TS.Width, h = _h, iw = _w, wo = _wo, ho = _ho, vectors = _rows.Vectors;
         TV bv = TS.Splat(bias);
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]), w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]);
         TV w5 = TS.Splat(w[5]), w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        int rowsIn = 3 * s + 3;   // input rows under four output rows
         for (int j = 0; j < vectors; j++)
         {
             int x0 = j * width;
             float* masks = _rows.Masks(j);
+            // Stride 1: the three taps' masks; stride 2: the two pairs' halves (shift -1, then 0). Kept in registers.
+            TV m0 = TS.Load(masks), m1 = TS.Load(masks + width), m2 = TS.Load(masks + 2 * width), m3 = TS.Load(masks + 3 * width);
+            bool last = j == vectors - 1;
             for (int y0 = 0; y0 < ho; y0 += 4)
             {
-                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
-                int r0 = y0 * s - 1;
-                for (int d = 0; d < rowsIn; d++)
+                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, t0, t1, t2;
+                if (_stride == 1)
                 {
-                    int r = r0 + d;
-                    if ((uint)r >= (uint)h) continue;
-                    float* row = src + r * iw;
-                    TV t0, t1, t2;
-                    if (s == 1)
+                    int r0 = y0 - 1;
+                    if ((uint)(r0 + 0) < (uint)h)
                     {
-                        t0 = StridedRows.Tap<TS, TV>(row, x0, 0, 1, masks);
-                        t1 = StridedRows.Tap<TS, TV>(row, x0, 1, 1, masks);
-                        t2 = StridedRows.Tap<TS, TV>(row, x0, 2, 1, masks);
+                        Taps1<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
                     }
-                    else
+                    if ((uint)(r0 + 1) < (uint)h)
                     {
-                        StridedRows.Pair<TS, TV>(row, x0, -1, 0, masks, out _, out t0);
-                        StridedRows.Pair<TS, TV>(row, x0, 0, 1, masks, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
+                        a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
                     }
-                    // Output t uses this row as its ky = d - s t.
-                    Accumulate<TS, TV>(ref a0, d, t0, t1, t2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-                    Accumulate<TS, TV>(ref a1, d - s, t0, t1, t2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-                    Accumulate<TS, TV>(ref a2, d - 2 * s, t0, t1, t2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-                    Accumulate<TS, TV>(ref a3, d - 3 * s, t0, t1, t2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+                    if ((uint)(r0 + 2) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
+                        a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
+                        a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
+                    }
+                    if ((uint)(r0 + 3) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
+                        a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
+                        a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
+                    }
+                    if ((uint)(r0 + 4) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
+                        a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
+                    }
+                    if ((uint)(r0 + 5) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
+                    }
+                }
+                else
+                {
+                    int r0 = 2 * y0 - 1;
+                    if ((uint)(r0 + 0) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
+                    }
+                    if ((uint)(r0 + 1) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
+                    }
+                    if ((uint)(r0 + 2) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
+                        a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
+                    }
+                    if ((uint)(r0 + 3) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
+                    }
+                    if ((uint)(r0 + 4) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
+                        a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
+                    }
+                    if ((uint)(r0 + 5) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
+                    }
+                    if ((uint)(r0 + 6) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 6) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
+                        a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
+                    }
+                    if ((uint)(r0 + 7) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 7) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
+                    }
+                    if ((uint)(r0 + 8) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 8) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
+                    }
                 }
                 float* o = dst + y0 * wo + x0;
-                bool last = j == vectors - 1;
                 Put<TS, TV, TA>(o, a0, bv, last, lastMask);
                 if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
                 if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
@@ -174,22 +243,23 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         }
     }
 
+    /// <summary>Stride 1: the row's columns x - 1, x, x + 1 for the vector at <paramref name="x0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate<TS, TV>(ref TV acc, int ky, TV t0, TV t1, TV t2, TV w0, TV w1, TV w2, TV w3, TV w4, TV w5, TV w6, TV w7, TV w8)
-        where TS : ISimd<TV> where TV : unmanaged
+    static void Taps1<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
     {
-        switch (ky)
-        {
-            case 0:
-                acc = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, acc)));
-                break;
-            case 1:
-                acc = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, acc)));
-                break;
-            case 2:
-                acc = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, acc)));
-                break;
-        }
+        float* p = row + x0;
+        t0 = TS.LoadMasked(p - 1, m0);
+        t1 = TS.LoadMasked(p, m1);
+        t2 = TS.LoadMasked(p + 1, m2);
+    }
+
+    /// <summary>Stride 2: columns 2x - 1 (odd element at shift -1), 2x and 2x + 1 (even and odd at shift 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Taps2<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
+    {
+        float* p = row + 2 * x0;
+        TS.Deinterleave(TS.LoadMasked(p - 2, m0), TS.LoadMasked(p - 2 + TS.Width, m1), out _, out t0);
+        TS.Deinterleave(TS.LoadMasked(p, m2), TS.LoadMasked(p + TS.Width, m3), out t1, out t2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ShuffleNetGpu.Kernels;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
@@ -110,6 +112,13 @@ internal static unsafe class Gemm
             int last = cols - (vectors - 1) * w;
             TV mask = TS.Mask(last);
             bool masked = last != w;
+            if (TS.Width >= 8 && cols * 4 <= TS.Width)
+            {
+                // A sliver of a tile (a 7x7 map's 49th column, 1x1 maps): a matrix-vector product per column costs
+                // a quarter of a micro-tile that broadcasts every weight for one useful lane.
+                for (int j = col; j < col + cols; j++) Column<TA>(packedW, k, bias, b, c, m0, m1, j);
+                continue;
+            }
             int img = col / c.Columns, at = col - img * c.Columns;
             bool within = at + cols <= c.Columns;
             for (int k0 = 0; k0 < k; k0 += kc)
@@ -141,6 +150,55 @@ internal static unsafe class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Column <paramref name="j"/> of C, rows [m0, m1), as matrix-vector products on 128-bit vectors along the rows
+    /// (one packed weight block of 4 rows per vector, four blocks at a time so four sums are in flight), B read in
+    /// place. Each output is the same chain of fused multiply-adds in k order as in the micro-tile, so the bits are
+    /// the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Column<TA>(float* packedW, int k, float* bias, in GemmB b, in GemmC c, int m0, int m1, int j) where TA : IAct
+    {
+        int img = j / b.Columns, p = j - img * b.Columns;
+        float* x = b.Base + img * b.ImageStride + (p / b.RowLength) * (nint)b.RowPitch + p % b.RowLength;
+        int ci = j / c.Columns, cp = j - ci * c.Columns;
+        float* y = c.Base + ci * c.ImageStride + cp;
+        nint* rowOffsets = b.RowOffsets;
+        nint block = 4 * k;
+        int row = m0;
+        for (; row + 16 <= m1; row += 16)
+        {
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int kk = 0; kk < k; kk++)
+            {
+                var xv = Vector128.Create(x[rowOffsets[kk]]);
+                float* wk = w + 4 * kk;
+                a0 = Fma.MultiplyAdd(Vector128.Load(wk), xv, a0);
+                a1 = Fma.MultiplyAdd(Vector128.Load(wk + block), xv, a1);
+                a2 = Fma.MultiplyAdd(Vector128.Load(wk + 2 * block), xv, a2);
+                a3 = Fma.MultiplyAdd(Vector128.Load(wk + 3 * block), xv, a3);
+            }
+            ColumnStore<TA>(a0, bias, row, 4, y, c.RowStride);
+            ColumnStore<TA>(a1, bias, row + 4, 4, y, c.RowStride);
+            ColumnStore<TA>(a2, bias, row + 8, 4, y, c.RowStride);
+            ColumnStore<TA>(a3, bias, row + 12, 4, y, c.RowStride);
+        }
+        for (; row < m1; row += 4)
+        {
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default;
+            for (int kk = 0; kk < k; kk++) a0 = Fma.MultiplyAdd(Vector128.Load(w + 4 * kk), Vector128.Create(x[rowOffsets[kk]]), a0);
+            ColumnStore<TA>(a0, bias, row, Math.Min(4, m1 - row), y, c.RowStride);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ColumnStore<TA>(Vector128<float> acc, float* bias, int row, int rows, float* y, nint rowStride) where TA : IAct
+    {
+        for (int r = 0; r < rows; r++) y[(row + r) * rowStride] = Act.Scalar(acc.GetElement(r) + bias[row + r], TA.Kind);
     }
 
     /// <summary>Packs rows [k0, k0 + kn) of B's columns [col, col + cols) into <paramref name="panel"/> (row stride
