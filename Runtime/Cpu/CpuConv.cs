@@ -7,10 +7,10 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// <summary>
 /// General grouped k x k convolution, stride 1 or 2 (the stems' 3x3 stride 2 on 3 channels, Large/ExLarge's dense
 /// and grouped 3x3): per image, group and band of output rows, the band's input channels are padded and split into
-/// phase planes (<see cref="PaddedPlanes"/>), from which an im2col panel is copied with one contiguous run per
-/// (channel, ky, kx, output row); the panel is then the B of the same matrix product as the 1x1 convolutions
-/// (<see cref="Gemm"/>), K = Cin/groups * k * k, written straight into the output slice. Bands keep the panel
-/// within L2 and give the threads work even at batch 1.
+/// phase planes (<see cref="PaddedPlanes"/>), in which every (channel, ky, kx) window over the band's output pixels
+/// is a run of rows at a fixed offset. Those runs are the rows of B for the same matrix product as the 1x1
+/// convolutions (<see cref="Gemm"/>, K = Cin/groups * k * k): the GEMM packs them straight from the planes (no
+/// im2col copy) and writes into the output slice. Bands keep the planes in L2 and give the threads work at batch 1.
 /// </summary>
 internal sealed unsafe class CpuConv : CpuOp
 {
@@ -18,14 +18,14 @@ internal sealed unsafe class CpuConv : CpuOp
     readonly int _inTotal, _outTotal, _outOffset, _input, _output;
     readonly PaddedPlanes _planes;
     readonly ActivationKind _act;
-    readonly NativeBuffer _weights, _bias;
+    readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
     readonly int[] _sources;
     float* _x, _y;
     int _n;
 
-    /// <summary>Floats of im2col panel a band aims at (128 KiB).</summary>
-    const int PanelTarget = 32 * 1024;
+    /// <summary>Floats of phase planes a band aims at (192 KiB).</summary>
+    const int PlanesTarget = 48 * 1024;
 
     public CpuConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
         : base(op, path)
@@ -61,17 +61,28 @@ internal sealed unsafe class CpuConv : CpuOp
             Gemm.PackWeights(w.AsSpan(g * _coutG * _kdim, _coutG * _kdim), _kdim, _coutG, _kdim, _weights.Pointer + g * _groupFloats);
         _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
 
-        _bandRows = Math.Clamp(PanelTarget / Math.Max(1, _kdim * _wo), 1, _ho);
-        _bands = (_ho + _bandRows - 1) / _bandRows;
-        _bandRows = (_ho + _bands - 1) / _bands;   // even bands
+        // Bands: as many output rows as keep the band's planes near the target, at least 8 bands when the map has rows
+        // for them (work for the threads at batch 1), all with the same geometry (the last one padded).
+        int rows = _ho;
+        while (rows > 1 && _cinG * (long)_planes.Floats(rows + (_k - 1) / _stride) > PlanesTarget) rows = (rows + 1) / 2;
+        rows = Math.Min(rows, Math.Max(1, (_ho + 7) / 8));
+        _bands = (_ho + rows - 1) / rows;
+        _bandRows = (_ho + _bands - 1) / _bands;
         _bandPhaseRows = _bandRows + (_k - 1) / _stride;
+
+        // B's row (ci, ky, kx): phase (ky % s, kx % s) of channel ci, shifted down ky / s rows and right kx / s columns.
+        int planeFloats = _planes.PlaneFloats(_bandPhaseRows), channelFloats = _planes.Floats(_bandPhaseRows);
+        _rowOffsets = new NativeBuffer((long)_kdim * (sizeof(nint) / sizeof(float)));
+        for (int ci = 0; ci < _cinG; ci++)
+            for (int ky = 0; ky < _k; ky++)
+                for (int kx = 0; kx < _k; kx++)
+                    ((nint*)_rowOffsets.Pointer)[(ci * _k + ky) * _k + kx] = (nint)ci * channelFloats
+                        + ((ky % _stride) * _stride + kx % _stride) * planeFloats + ky / _stride * _planes.Pitch + kx / _stride;
     }
 
     public override string Kernel => "Conv2d";
-    public override long WeightBytes => _weights.Bytes + _bias.Bytes;
-    public override long ScratchFloats => (long)_cinG * _planes.Floats(_bandPhaseRows) + PanelFloats;
-
-    long PanelFloats => ((long)_kdim * _bandRows * _wo + 15) & ~15L;
+    public override long WeightBytes => _weights.Bytes + _bias.Bytes + _rowOffsets.Bytes;
+    public override long ScratchFloats => (long)_cinG * _planes.Floats(_bandPhaseRows) + Gemm.ScratchFloats;
 
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
@@ -91,32 +102,26 @@ internal sealed unsafe class CpuConv : CpuOp
         int g = chunk % _groups, img = chunk / _groups;
         int y0 = band * _bandRows, y1 = Math.Min(_ho, y0 + _bandRows);
         if (y0 >= y1) return;
-        int rows = y1 - y0, phaseRows = rows + (_k - 1) / _stride, pixels = rows * _wo;
+        int pixels = (y1 - y0) * _wo;
 
-        float* panel = Pool.Scratch(worker);
-        float* planes = panel + PanelFloats;
-        int planeFloats = _planes.PlaneFloats(phaseRows), channelFloats = _planes.Floats(phaseRows), pitch = _planes.Pitch;
-        int hw = _h * _w;
+        float* gemmScratch = Pool.Scratch(worker);
+        float* planes = gemmScratch + Gemm.ScratchFloats;
+        int channelFloats = _planes.Floats(_bandPhaseRows), hw = _h * _w;
         for (int ci = 0; ci < _cinG; ci++)
+            _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[g * _cinG + ci]) * hw, y0, _bandPhaseRows, 0f, planes + (long)ci * channelFloats);
+        var b = new GemmB { Base = planes, RowOffsets = (nint*)_rowOffsets.Pointer, Columns = pixels, RowLength = _wo, RowPitch = _planes.Pitch };
+        var c = new GemmC
         {
-            float* plane = planes + (long)ci * channelFloats;
-            _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[g * _cinG + ci]) * hw, y0, phaseRows, 0f, plane);
-            for (int ky = 0; ky < _k; ky++)
-                for (int kx = 0; kx < _k; kx++)
-                {
-                    float* from = plane + ((ky % _stride) * _stride + kx % _stride) * planeFloats + ky / _stride * pitch + kx / _stride;
-                    float* to = panel + (long)((ci * _k + ky) * _k + kx) * pixels;
-                    for (int y = 0; y < rows; y++) PaddedPlanes.Copy<TS, TV>(from + y * pitch, to + y * _wo, _wo);
-                }
-        }
-        float* c = _y + ((long)img * _outTotal + _outOffset + g * _coutG) * _ho * _wo + y0 * _wo;
-        Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _kdim, _bias.Pointer + g * _coutG, panel, pixels, c, (nint)_ho * _wo,
-            0, _coutG, 0, pixels, _act);
+            Base = _y + ((long)img * _outTotal + _outOffset + g * _coutG) * _ho * _wo + y0 * _wo,
+            RowStride = (nint)_ho * _wo, Columns = pixels,
+        };
+        Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _kdim, _bias.Pointer + g * _coutG, b, c, 0, _coutG, 0, pixels, _act, gemmScratch);
     }
 
     public override void Dispose()
     {
         _weights.Dispose();
         _bias.Dispose();
+        _rowOffsets.Dispose();
     }
 }

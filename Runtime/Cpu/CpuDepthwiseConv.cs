@@ -5,21 +5,20 @@ using ShuffleNetGpu.Networks.Graph;
 namespace ShuffleNetGpu.Runtime.Cpu;
 
 /// <summary>
-/// Depthwise k x k convolution (k = 3, 5, 7; stride 1 or 2; zero padding k / 2), one channel plane at a time: the
-/// plane is padded (and for stride 2 split into its four even/odd phases, see <see cref="PaddedPlanes"/>) in scratch,
-/// then every output of the plane is a sum of k x k contiguous vector loads times broadcast weights, computed over
-/// the flattened plane four vectors at a time (so small 7x7 maps still fill the vectors), and finally each output row
-/// gets its bias and activation on its way into the output slice. Taps are summed in (ky, kx) order from 0 with
-/// fused multiply-adds, bias last.
+/// Depthwise k x k convolution (k = 3, 5, 7; stride 1 or 2; zero padding k / 2), vectorised along the output row
+/// and read in place (<see cref="StridedRows"/>: masked loads clip the borders, stride 2 deinterleaves in registers):
+/// each output vector is the sum over the in-range input rows ky and taps kx, in (ky, kx) order from 0 with fused
+/// multiply-adds, plus the bias, activated and stored into the output slice (the last vector of a row masked). No
+/// copy of the input, no scratch. Chunks are ranges of channel planes.
 /// </summary>
-[System.Runtime.CompilerServices.SkipLocalsInit]
+[SkipLocalsInit]
 internal sealed unsafe class CpuDepthwiseConv : CpuOp
 {
-    readonly int _c, _kk, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output, _planeSize;
-    readonly PaddedPlanes _planes;
+    readonly int _c, _k, _kk, _stride, _h, _w, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output;
     readonly ActivationKind _act;
     readonly NativeBuffer _weights, _bias;
-    readonly int[] _sources, _taps;
+    readonly StridedRows _rows;
+    readonly int[] _sources;
     float* _x, _y;
     int _n, _parts;
 
@@ -28,16 +27,19 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     {
         if (!op.IsDepthwise) throw new ArgumentException($"{op.Name}: not a depthwise convolution");
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
+        if (op.Kernel % 2 == 0) throw new ArgumentException($"{op.Name}: even kernel {op.Kernel}");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
         _c = op.OutChannels;
-        int k = op.Kernel;
-        _kk = k * k;
-        _planes = new PaddedPlanes(src.Height, src.Width, k / 2, op.Stride);
+        _k = op.Kernel;
+        _kk = _k * _k;
+        _stride = op.Stride;
+        _h = src.Height;
+        _w = src.Width;
         _ho = dst.Height;
         _wo = dst.Width;
-        if (_ho != (src.Height - 1) / op.Stride + 1 || _wo != (src.Width - 1) / op.Stride + 1)
-            throw new ArgumentException($"{op.Name}: output {_ho}x{_wo} does not fit a stride-{op.Stride} convolution of {src.Height}x{src.Width}");
+        if (_ho != (_h - 1) / _stride + 1 || _wo != (_w - 1) / _stride + 1)
+            throw new ArgumentException($"{op.Name}: output {_ho}x{_wo} does not fit a stride-{_stride} convolution of {_h}x{_w}");
         _inTotal = src.Channels;
         _outTotal = dst.Channels;
         _outOffset = op.Output.ChannelOffset;
@@ -47,21 +49,11 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         _sources = Sources(op.Input.View, _c);
         _weights = NativeBuffer.From(weights[op.Name + ".weight"]);
         _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
-        _planeSize = _planes.PlaneFloats(_planes.Rows);
-        int s = op.Stride;
-        _taps = new int[_kk];
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++)
-                _taps[ky * k + kx] = ((ky % s) * s + kx % s) * _planeSize + ky / s * _planes.Pitch + kx / s;
+        _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
     }
 
     public override string Kernel => "DepthwiseConv2d";
     public override long WeightBytes => _weights.Bytes + _bias.Bytes;
-
-    /// <summary>The phase planes, then the raw sums over the flattened output (pitch = the planes' pitch).</summary>
-    public override long ScratchFloats => _planes.Floats(_planes.Rows) + RawFloats;
-
-    int RawFloats => (_ho * _planes.Pitch + 64 + 15) & ~15;   // two vectors of slack past the last output
 
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
@@ -78,98 +70,243 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     protected override void Body<TS, TV>(int chunk, int worker)
     {
         var (p0, p1) = Range(_n * _c, _parts, chunk);
-        float* planes = Pool.Scratch(worker);
-        float* raw = planes + _planes.Floats(_planes.Rows);
-        int pitch = _planes.Pitch, total = _ho * pitch, hwIn = _planes.H * _planes.W;
-        float** taps = stackalloc float*[_kk];
-        for (int t = 0; t < _kk; t++) taps[t] = planes + _taps[t];
         for (int p = p0; p < p1; p++)
         {
             int img = p / _c, c = p % _c;
-            _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[c]) * hwIn, 0, _planes.Rows, 0f, planes);
-            if (_kk == 9) Taps9<TS, TV>(taps, _weights.Pointer + c * 9, raw, total);
-            else TapsAny<TS, TV>(taps, _kk, _weights.Pointer + c * _kk, raw, total);
-            float* o = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
-            RowEpilogue<TS, TV>(raw, pitch, o, _ho, _wo, _bias.Pointer[c], _act);
-        }
-    }
-
-    /// <summary>raw[i] = sum_t w[t] * taps[t][i] for i in [0, total) rounded up to vectors (the buffers have slack).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TapsAny<TS, TV>(float** taps, int kk, float* w, float* raw, int total) where TS : ISimd<TV> where TV : unmanaged
-    {
-        int v = TS.Width, i = 0;
-        for (; i + 4 * v <= total; i += 4 * v)
-        {
-            TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
-            for (int t = 0; t < kk; t++)
+            float* src = _x + ((long)img * _inTotal + _sources[c]) * _h * _w;
+            float* dst = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
+            float* w = _weights.Pointer + c * _kk;
+            float bias = _bias.Pointer[c];
+            switch (_act)
             {
-                TV wt = TS.Splat(w[t]);
-                float* q = taps[t] + i;
-                a0 = TS.Fma(wt, TS.Load(q), a0);
-                a1 = TS.Fma(wt, TS.Load(q + v), a1);
-                a2 = TS.Fma(wt, TS.Load(q + 2 * v), a2);
-                a3 = TS.Fma(wt, TS.Load(q + 3 * v), a3);
+                case ActivationKind.None: Plane<TS, TV, ActNone>(src, dst, w, bias); break;
+                case ActivationKind.Relu: Plane<TS, TV, ActRelu>(src, dst, w, bias); break;
+                case ActivationKind.HardSwish: Plane<TS, TV, ActHardSwish>(src, dst, w, bias); break;
+                case ActivationKind.HardSigmoid: Plane<TS, TV, ActHardSigmoid>(src, dst, w, bias); break;
+                default: Plane<TS, TV, ActSigmoid>(src, dst, w, bias); break;
             }
-            TS.Store(raw + i, a0);
-            TS.Store(raw + i + v, a1);
-            TS.Store(raw + i + 2 * v, a2);
-            TS.Store(raw + i + 3 * v, a3);
-        }
-        for (; i < total; i += v)
-        {
-            TV a0 = TS.Zero;
-            for (int t = 0; t < kk; t++) a0 = TS.Fma(TS.Splat(w[t]), TS.Load(taps[t] + i), a0);
-            TS.Store(raw + i, a0);
         }
     }
 
-    /// <summary><see cref="TapsAny{TS, TV}"/> for 3x3: the nine weights and tap addresses stay in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Taps9<TS, TV>(float** taps, float* w, float* raw, int total) where TS : ISimd<TV> where TV : unmanaged
+    void Plane<TS, TV, TA>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
+        if (_k == 3)
+        {
+            Plane3<TS, TV, TA>(src, dst, w, bias);
+            return;
+        }
+        int width = TS.Width, k = _k, pad = k / 2, s = _stride;
+        TV bv = TS.Splat(bias);
+        TV lastMask = TS.Mask(_wo - (_rows.Vectors - 1) * width);
+        for (int y = 0; y < _ho; y++)
+        {
+            int iy0 = y * s - pad;
+            int kyStart = Math.Max(0, -iy0), kyEnd = Math.Min(k, _h - iy0);
+            float* o = dst + y * _wo;
+            for (int j = 0; j < _rows.Vectors; j++)
+            {
+                int x0 = j * width;
+                float* masks = _rows.Masks(j);
+                TV acc = s == 1
+                    ? WindowS1<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k)
+                    : WindowS2<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k);
+                TV v = Act.Apply<TS, TV>(TS.Add(acc, bv), TA.Kind);
+                if (j == _rows.Vectors - 1) TS.StoreMasked(o + x0, v, lastMask);
+                else TS.Store(o + x0, v);
+            }
+        }
+    }
+
+    /// <summary>
+    /// 3x3, four output rows at a time: each input row's three tap vectors are loaded once and feed every output row
+    /// that uses it (up to three at stride 1, two at stride 2), so four independent sums are in flight. Input rows are
+    /// visited in order (unrolled: 6 at stride 1, 9 at stride 2), so each output still sums ky = 0, 1, 2 and
+    /// kx = 0, 1, 2 in order; rows outside the map are skipped (they would add zeros).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void Plane3<TS, TV, TA>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
+    {
+        int width = TS.Width, h = _h, iw = _w, wo = _wo, ho = _ho, vectors = _rows.Vectors;
+        TV bv = TS.Splat(bias);
+        TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]), w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]);
         TV w5 = TS.Splat(w[5]), w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        float* t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
-        int v = TS.Width;
-        for (int i = 0; i < total; i += 2 * v)
+        for (int j = 0; j < vectors; j++)
         {
-            // Two vectors at a time, each summed in tap order (no reassociation).
-            int j = i + v;
-            TV a = TS.Fma(w0, TS.Load(t0 + i), TS.Zero), b = TS.Fma(w0, TS.Load(t0 + j), TS.Zero);
-            a = TS.Fma(w1, TS.Load(t1 + i), a); b = TS.Fma(w1, TS.Load(t1 + j), b);
-            a = TS.Fma(w2, TS.Load(t2 + i), a); b = TS.Fma(w2, TS.Load(t2 + j), b);
-            a = TS.Fma(w3, TS.Load(t3 + i), a); b = TS.Fma(w3, TS.Load(t3 + j), b);
-            a = TS.Fma(w4, TS.Load(t4 + i), a); b = TS.Fma(w4, TS.Load(t4 + j), b);
-            a = TS.Fma(w5, TS.Load(t5 + i), a); b = TS.Fma(w5, TS.Load(t5 + j), b);
-            a = TS.Fma(w6, TS.Load(t6 + i), a); b = TS.Fma(w6, TS.Load(t6 + j), b);
-            a = TS.Fma(w7, TS.Load(t7 + i), a); b = TS.Fma(w7, TS.Load(t7 + j), b);
-            a = TS.Fma(w8, TS.Load(t8 + i), a); b = TS.Fma(w8, TS.Load(t8 + j), b);
-            TS.Store(raw + i, a);
-            TS.Store(raw + j, b);
+            int x0 = j * width;
+            float* masks = _rows.Masks(j);
+            // Stride 1: the three taps' masks; stride 2: the two pairs' halves (shift -1, then 0). Kept in registers.
+            TV m0 = TS.Load(masks), m1 = TS.Load(masks + width), m2 = TS.Load(masks + 2 * width), m3 = TS.Load(masks + 3 * width);
+            bool last = j == vectors - 1;
+            for (int y0 = 0; y0 < ho; y0 += 4)
+            {
+                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, t0, t1, t2;
+                if (_stride == 1)
+                {
+                    int r0 = y0 - 1;
+                    if ((uint)(r0 + 0) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
+                    }
+                    if ((uint)(r0 + 1) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
+                        a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
+                    }
+                    if ((uint)(r0 + 2) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
+                        a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
+                        a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
+                    }
+                    if ((uint)(r0 + 3) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
+                        a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
+                        a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
+                    }
+                    if ((uint)(r0 + 4) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
+                        a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
+                    }
+                    if ((uint)(r0 + 5) < (uint)h)
+                    {
+                        Taps1<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
+                    }
+                }
+                else
+                {
+                    int r0 = 2 * y0 - 1;
+                    if ((uint)(r0 + 0) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
+                    }
+                    if ((uint)(r0 + 1) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
+                    }
+                    if ((uint)(r0 + 2) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
+                        a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
+                    }
+                    if ((uint)(r0 + 3) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
+                    }
+                    if ((uint)(r0 + 4) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
+                        a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
+                    }
+                    if ((uint)(r0 + 5) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
+                    }
+                    if ((uint)(r0 + 6) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 6) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
+                        a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
+                    }
+                    if ((uint)(r0 + 7) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 7) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
+                    }
+                    if ((uint)(r0 + 8) < (uint)h)
+                    {
+                        Taps2<TS, TV>(src + (r0 + 8) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
+                    }
+                }
+                float* o = dst + y0 * wo + x0;
+                Put<TS, TV, TA>(o, a0, bv, last, lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
+            }
         }
     }
 
-    /// <summary><c>out[y * wo + x] = act(raw[y * pitch + x] + bias)</c> for every output row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void RowEpilogue<TS, TV>(float* raw, int pitch, float* o, int ho, int wo, float bias, ActivationKind act)
-        where TS : ISimd<TV> where TV : unmanaged
+    /// <summary>Stride 1: the row's columns x - 1, x, x + 1 for the vector at <paramref name="x0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Taps1<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
     {
-        TV bv = TS.Splat(bias);
-        int w = TS.Width;
-        var mask = TS.Mask(wo % w);
-        for (int y = 0; y < ho; y++)
+        float* p = row + x0;
+        t0 = TS.LoadMasked(p - 1, m0);
+        t1 = TS.LoadMasked(p, m1);
+        t2 = TS.LoadMasked(p + 1, m2);
+    }
+
+    /// <summary>Stride 2: columns 2x - 1 (odd element at shift -1), 2x and 2x + 1 (even and odd at shift 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Taps2<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
+    {
+        float* p = row + 2 * x0;
+        TS.Deinterleave(TS.LoadMasked(p - 2, m0), TS.LoadMasked(p - 2 + TS.Width, m1), out _, out t0);
+        TS.Deinterleave(TS.LoadMasked(p, m2), TS.LoadMasked(p + TS.Width, m3), out t1, out t2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put<TS, TV, TA>(float* o, TV acc, TV bias, bool last, TV lastMask) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
+    {
+        TV v = Act.Apply<TS, TV>(TS.Add(acc, bias), TA.Kind);
+        if (last) TS.StoreMasked(o, v, lastMask);
+        else TS.Store(o, v);
+    }
+
+    TV WindowS1<TS, TV>(float* src, int iy0, int kyStart, int kyEnd, int x0, float* w, float* masks, int k) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int pad = k / 2;
+        TV acc = TS.Zero;
+        for (int ky = kyStart; ky < kyEnd; ky++)
         {
-            float* r = raw + y * pitch, d = o + y * wo;
-            int x = 0;
-            for (; x + w <= wo; x += w) TS.Store(d + x, Act.Apply<TS, TV>(TS.Add(TS.Load(r + x), bv), act));
-            if (x < wo) TS.StoreMasked(d + x, Act.Apply<TS, TV>(TS.Add(TS.Load(r + x), bv), act), mask);
+            float* row = src + (iy0 + ky) * _w;
+            for (int kx = 0; kx < k; kx++)
+                acc = TS.Fma(TS.Splat(w[ky * k + kx]), StridedRows.Tap<TS, TV>(row, x0, kx, pad, masks), acc);
         }
+        return acc;
+    }
+
+    TV WindowS2<TS, TV>(float* src, int iy0, int kyStart, int kyEnd, int x0, float* w, float* masks, int k) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int pad = k / 2, shiftMin = _rows.ShiftMin, shifts = _rows.Shifts;
+        TV* even = stackalloc TV[4];
+        TV* odd = stackalloc TV[4];
+        TV acc = TS.Zero;
+        for (int ky = kyStart; ky < kyEnd; ky++)
+        {
+            float* row = src + (iy0 + ky) * _w;
+            for (int i = 0; i < shifts; i++) StridedRows.Pair<TS, TV>(row, x0, shiftMin + i, i, masks, out even[i], out odd[i]);
+            for (int kx = 0; kx < k; kx++)
+            {
+                int q = kx - pad, shift = q >> 1, parity = q & 1;   // q = 2 shift + parity, floor division
+                TV v = parity == 0 ? even[shift - shiftMin] : odd[shift - shiftMin];
+                acc = TS.Fma(TS.Splat(w[ky * k + kx]), v, acc);
+            }
+        }
+        return acc;
     }
 
     public override void Dispose()
     {
         _weights.Dispose();
         _bias.Dispose();
+        _rows.Dispose();
     }
 }

@@ -4,17 +4,17 @@ using ShuffleNetGpu.Networks.Graph;
 namespace ShuffleNetGpu.Runtime.Cpu;
 
 /// <summary>
-/// 3x3 stride-2 pooling with padding 1, one channel plane at a time over its four phase planes
-/// (<see cref="PaddedPlanes"/>): max pooling pads with -infinity (so padding never wins; a NaN in the window gives NaN,
-/// as in the kernels), average pooling pads with zeros and divides the 9-tap sum by 9 (count_include_pad). Taps run
-/// in (ky, kx) order.
+/// 3x3 stride-2 pooling with padding 1, read in place like the depthwise convolution (<see cref="StridedRows"/>):
+/// max pooling ignores the padding (out-of-range taps are replaced by -infinity, so padding never wins; a NaN in the
+/// window gives NaN, as in the kernels), average pooling counts it as zeros and divides the 9-tap sum by 9
+/// (count_include_pad). Taps run in (ky, kx) order.
 /// </summary>
 internal sealed unsafe class CpuPool3x3 : CpuOp
 {
     readonly bool _max;
-    readonly int _c, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output, _planeSize;
-    readonly PaddedPlanes _planes;
-    readonly int[] _sources, _taps;
+    readonly int _c, _h, _w, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly StridedRows _rows;
+    readonly int[] _sources;
     float* _x, _y;
     int _n, _parts;
 
@@ -25,26 +25,22 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
         _c = op.Channels;
-        _planes = new PaddedPlanes(src.Height, src.Width, 1, 2);
+        _h = src.Height;
+        _w = src.Width;
         _ho = dst.Height;
         _wo = dst.Width;
-        if (_ho != (src.Height - 1) / 2 + 1 || _wo != (src.Width - 1) / 2 + 1)
-            throw new ArgumentException($"pool output {_ho}x{_wo} does not fit {src.Height}x{src.Width}");
+        if (_ho != (_h - 1) / 2 + 1 || _wo != (_w - 1) / 2 + 1)
+            throw new ArgumentException($"pool output {_ho}x{_wo} does not fit {_h}x{_w}");
         _inTotal = src.Channels;
         _outTotal = dst.Channels;
         _outOffset = op.Output.ChannelOffset;
         _input = op.Input.Tensor;
         _output = op.Output.Tensor;
         _sources = Sources(op.Input.View, _c);
-        _planeSize = _planes.PlaneFloats(_planes.Rows);
-        _taps = new int[9];
-        for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++)
-                _taps[ky * 3 + kx] = ((ky % 2) * 2 + kx % 2) * _planeSize + ky / 2 * _planes.Pitch + kx / 2;
+        _rows = new StridedRows(_w, _wo, 3, 2, CpuFeatures.Width(path));
     }
 
     public override string Kernel => _max ? "Max3x3S2" : "Avg3x3S2";
-    public override long ScratchFloats => _planes.Floats(_planes.Rows) + ((_ho * _planes.Pitch + 64 + 15) & ~15);
 
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
@@ -61,37 +57,50 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
     protected override void Body<TS, TV>(int chunk, int worker)
     {
         var (p0, p1) = Range(_n * _c, _parts, chunk);
-        float* planes = Pool.Scratch(worker);
-        float* raw = planes + _planes.Floats(_planes.Rows);
-        int pitch = _planes.Pitch, total = _ho * pitch, w = TS.Width, hwIn = _planes.H * _planes.W;
-        TV nan = TS.Splat(float.NaN), ninth = TS.Splat(9f);
+        int width = TS.Width;
+        TV lastMask = TS.Mask(_wo - (_rows.Vectors - 1) * width);
+        TV minusInf = TS.Splat(float.NegativeInfinity), nan = TS.Splat(float.NaN), nine = TS.Splat(9f);
         for (int p = p0; p < p1; p++)
         {
             int img = p / _c, c = p % _c;
-            _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[c]) * hwIn, 0, _planes.Rows, _max ? float.NegativeInfinity : 0f, planes);
-            for (int i = 0; i < total; i += w)
+            float* src = _x + ((long)img * _inTotal + _sources[c]) * _h * _w;
+            float* dst = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
+            for (int y = 0; y < _ho; y++)
             {
-                TV acc = TS.Load(planes + _taps[0] + i);
-                if (_max)
+                int iy0 = 2 * y - 1;
+                int kyStart = Math.Max(0, -iy0), kyEnd = Math.Min(3, _h - iy0);
+                for (int j = 0; j < _rows.Vectors; j++)
                 {
-                    TV isNaN = TS.IsNaN(acc);
-                    for (int t = 1; t < 9; t++)
+                    int x0 = j * width;
+                    float* masks = _rows.Masks(j);
+                    TV acc = _max ? minusInf : TS.Zero, isNaN = TS.Zero;
+                    for (int ky = kyStart; ky < kyEnd; ky++)
                     {
-                        TV v = TS.Load(planes + _taps[t] + i);
-                        isNaN = TS.Or(isNaN, TS.IsNaN(v));
-                        acc = TS.MaxOrSecond(v, acc);
+                        float* row = src + (iy0 + ky) * _w;
+                        if (_max)
+                        {
+                            // Columns outside the row read as -infinity: they never win.
+                            StridedRows.Pair<TS, TV>(row, x0, -1, 0, masks, minusInf, out _, out TV left);
+                            StridedRows.Pair<TS, TV>(row, x0, 0, 1, masks, minusInf, out TV centre, out TV right);
+                            isNaN = TS.Or(isNaN, TS.Or(TS.IsNaN(left), TS.Or(TS.IsNaN(centre), TS.IsNaN(right))));
+                            acc = TS.MaxOrSecond(left, acc);
+                            acc = TS.MaxOrSecond(centre, acc);
+                            acc = TS.MaxOrSecond(right, acc);
+                        }
+                        else
+                        {
+                            StridedRows.Pair<TS, TV>(row, x0, -1, 0, masks, out _, out TV left);
+                            StridedRows.Pair<TS, TV>(row, x0, 0, 1, masks, out TV centre, out TV right);
+                            acc = TS.Add(TS.Add(TS.Add(acc, left), centre), right);
+                        }
                     }
-                    acc = TS.Select(isNaN, nan, acc);
+                    TV v = _max ? TS.Select(isNaN, nan, acc) : TS.Div(acc, nine);
+                    if (j == _rows.Vectors - 1) TS.StoreMasked(dst + y * _wo + x0, v, lastMask);
+                    else TS.Store(dst + y * _wo + x0, v);
                 }
-                else
-                {
-                    for (int t = 1; t < 9; t++) acc = TS.Add(acc, TS.Load(planes + _taps[t] + i));
-                    acc = TS.Div(acc, ninth);
-                }
-                TS.Store(raw + i, acc);
             }
-            float* o = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
-            CpuDepthwiseConv.RowEpilogue<TS, TV>(raw, pitch, o, _ho, _wo, 0f, Kernels.ActivationKind.None);
         }
     }
+
+    public override void Dispose() => _rows.Dispose();
 }

@@ -1,29 +1,65 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ShuffleNetGpu.Kernels;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
 
 /// <summary>
-/// The matrix product under every convolution of the CPU engine: <c>C[m, j] = act(sum_k W[m, k] * B[k, j] + bias[m])</c>
-/// with B read in place (row k at <c>b + k * ldb</c>: a channel row of an NCHW tensor, or a packed im2col row) and
-/// C written in place (row m at <c>c + m * ldc</c>: a channel row of the output slice).
+/// Where the rows of B come from. Columns are numbered across images: column j is image <c>j / Columns</c>, position
+/// <c>p = j % Columns</c> within it, and position p sits at <c>(p / RowLength) * RowPitch + p % RowLength</c> from
+/// the row's start, row k of image i starting at <c>Base + i * ImageStride + RowOffsets[k]</c>. A 1x1 convolution's B
+/// is the input tensor (rows = the channels its view picks, RowLength = H*W); a k x k convolution's B rows are the
+/// shifted windows of its phase planes (RowLength = output width, RowPitch = the planes' pitch).
+/// </summary>
+internal unsafe struct GemmB
+{
+    public float* Base;
+    public nint ImageStride;
+    public nint* RowOffsets;
+    public int Columns;
+    public int RowLength;
+    public int RowPitch;
+}
+
+/// <summary>Where C goes: row m (an output channel) of image i at <c>Base + i * ImageStride + m * RowStride</c>,
+/// <see cref="Columns"/> contiguous values per image.</summary>
+internal unsafe struct GemmC
+{
+    public float* Base;
+    public nint ImageStride;
+    public nint RowStride;
+    public int Columns;
+}
+
+/// <summary>
+/// The matrix product under every convolution of the CPU engine: <c>C[m, j] = act(sum_k W[m, k] * B[k, j] + bias[m])</c>.
 /// <para>
-/// Register tiling: a micro-tile of <see cref="ISimd{TV}.TileRows"/> output rows x <see cref="ISimd{TV}.TileVectors"/>
-/// vectors of columns (8 x 3 x 16 on AVX-512: 24 accumulators of the 32 registers) is accumulated over the whole K
-/// with one fused multiply-add per weight and vector: the weights are broadcast from a packed copy (blocks of 4 rows,
-/// [K][4], so each k reads 16 or 32 consecutive bytes), the B vectors loaded once per k and reused by every row. A
-/// column tail narrower than a vector is loaded and stored under a mask (nothing past the row is touched).
-/// Column tiles run outer, row tiles inner: one K x 48 panel of B stays in L1/L2 while every row of W streams past it.
+/// Blocking: columns in tiles of <see cref="ISimd{TV}.TileVectors"/> vectors (48 on AVX-512), K in blocks of at most
+/// <see cref="KBlock"/>. For each column tile and K block the B panel is packed into contiguous, aligned, zero-padded
+/// scratch (K-block x 48 floats, at most 24 KiB: it stays in L1 while every row tile of W streams past it); a tile may
+/// span images, which folds the batch into the columns (a 7x7 map alone fills 49 of 64 lanes; eight fill 392 of 400).
+/// Register tiling: a micro-tile of <see cref="ISimd{TV}.TileRows"/> rows x the tile's vectors (8 x 3 x 16 on AVX-512:
+/// 24 accumulators of the 32 registers) with one fused multiply-add per weight and vector; the weights are broadcast
+/// from a packed copy (blocks of 4 rows, [K][4], so each k reads 16 or 32 consecutive bytes). Between K blocks the
+/// partial sums go through C; after the last one the epilogue (bias, activation, masked tail) runs from the registers.
+/// Tiles that cross an image boundary are computed in a scratch tile and copied out in runs.
 /// </para>
 /// <para>
-/// Every output sums k = 0..K-1 in order, each step one fused multiply-add from 0, then adds the bias, whatever the tile
-/// shape, the path or the split into chunks: results do not depend on the thread count, and the three paths agree
-/// bit for bit.
+/// Every output sums k = 0..K-1 in order, each step one fused multiply-add from 0 (stored partial sums are exact), then
+/// adds the bias, whatever the tile shape, the blocking, the path or the split into chunks: results do not depend on
+/// the thread count or the batch, and the three paths agree bit for bit.
 /// </para>
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class Gemm
 {
+    /// <summary>Most K rows packed at once (a 128 x 48 panel is 24 KiB, within L1 with the W and C traffic).</summary>
+    public const int KBlock = 128;
+
+    /// <summary>Scratch floats a thread needs (the packed panel and a crossing tile), for the widest path.</summary>
+    public const int ScratchFloats = KBlock * 64 + 8 * 64 + 64;
+
     /// <summary>Floats of the packed copy of an <paramref name="m"/> x <paramref name="k"/> weight matrix.</summary>
     public static long PackedLength(int m, int k) => (long)(m + 3) / 4 * 4 * k;
 
@@ -43,29 +79,32 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// Rows [<paramref name="m0"/>, <paramref name="m1"/>) and columns [<paramref name="c0"/>, <paramref name="c1"/>) of C.
-    /// <paramref name="m0"/> must be a multiple of 4 (a weight block); <paramref name="b"/> and <paramref name="c"/> point
-    /// at column 0 and row 0.
+    /// Rows [<paramref name="m0"/>, <paramref name="m1"/>) and global columns [<paramref name="c0"/>, <paramref name="c1"/>)
+    /// of C. <paramref name="m0"/> must be a multiple of 4 (a weight block). <paramref name="scratch"/>: 64-byte aligned,
+    /// <see cref="ScratchFloats"/> long.
     /// </summary>
-    public static void Run<TS, TV>(float* packedW, int k, float* bias, float* b, nint ldb, float* c, nint ldc,
-        int m0, int m1, int c0, int c1, ActivationKind act) where TS : ISimd<TV> where TV : unmanaged
+    public static void Run<TS, TV>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
+        int m0, int m1, int c0, int c1, ActivationKind act, float* scratch) where TS : ISimd<TV> where TV : unmanaged
     {
         switch (act)
         {
-            case ActivationKind.None: Run<TS, TV, ActNone>(packedW, k, bias, b, ldb, c, ldc, m0, m1, c0, c1); break;
-            case ActivationKind.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, ldb, c, ldc, m0, m1, c0, c1); break;
-            case ActivationKind.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, ldb, c, ldc, m0, m1, c0, c1); break;
-            case ActivationKind.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, ldb, c, ldc, m0, m1, c0, c1); break;
-            default: Run<TS, TV, ActSigmoid>(packedW, k, bias, b, ldb, c, ldc, m0, m1, c0, c1); break;
+            case ActivationKind.None: Run<TS, TV, ActNone>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case ActivationKind.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case ActivationKind.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case ActivationKind.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            default: Run<TS, TV, ActSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Run<TS, TV, TA>(float* packedW, int k, float* bias, float* b, nint ldb, float* c, nint ldc,
-        int m0, int m1, int c0, int c1) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
+    static void Run<TS, TV, TA>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
+        int m0, int m1, int c0, int c1, float* scratch) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
         int w = TS.Width, nr = TS.TileVectors * w, mr = TS.TileRows;
-        TV* tile = stackalloc TV[32];
+        int kBlocks = (k + KBlock - 1) / KBlock, kc = (k + kBlocks - 1) / kBlocks;
+        float* panel = scratch;
+        float* cross = scratch + KBlock * 64;   // a crossing tile, [mr][nr]
+        TV* regs = stackalloc TV[32];
         for (int col = c0; col < c1; col += nr)
         {
             int cols = Math.Min(nr, c1 - col);
@@ -73,171 +112,374 @@ internal static unsafe class Gemm
             int last = cols - (vectors - 1) * w;
             TV mask = TS.Mask(last);
             bool masked = last != w;
-            for (int row = m0; row < m1; row += mr)
+            if (TS.Width >= 8 && cols * 4 <= TS.Width)
             {
-                int rows = Math.Min(mr, m1 - row);
-                float* wp = packedW + (long)row * k;
-                float* bp = b + col;
-                float* cp = c + row * ldc + col;
-                float* bi = bias + row;
-                if (rows > 4) Dispatch<TS, TV, TA, C8>(vectors, masked, wp, k, bp, ldb, bi, cp, ldc, rows, mask, tile);
-                else Dispatch<TS, TV, TA, C4>(vectors, masked, wp, k, bp, ldb, bi, cp, ldc, rows, mask, tile);
+                // A sliver of a tile (a 7x7 map's 49th column, 1x1 maps): a matrix-vector product per column costs
+                // a quarter of a micro-tile that broadcasts every weight for one useful lane.
+                for (int j = col; j < col + cols; j++) Column<TA>(packedW, k, bias, b, c, m0, m1, j);
+                continue;
+            }
+            int img = col / c.Columns, at = col - img * c.Columns;
+            bool within = at + cols <= c.Columns;
+            for (int k0 = 0; k0 < k; k0 += kc)
+            {
+                int kn = Math.Min(kc, k - k0);
+                bool first = k0 == 0, final = k0 + kn == k;
+                Pack<TS, TV>(b, k0, kn, col, cols, vectors * w, nr, panel);
+                for (int row = m0; row < m1; row += mr)
+                {
+                    int rows = Math.Min(mr, m1 - row);
+                    float* wp = packedW + (long)row * k + k0 * 4;
+                    float* cp;
+                    nint ldc;
+                    if (within)
+                    {
+                        cp = c.Base + img * c.ImageStride + row * c.RowStride + at;
+                        ldc = c.RowStride;
+                    }
+                    else
+                    {
+                        cp = cross;
+                        ldc = nr;
+                        if (!first) CopyTile(c, row, rows, col, cols, cross, nr, toC: false);
+                    }
+                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final);
+                    if (rows > 4) Dispatch<TS, TV, TA, C8>(vectors, masked, args, mask, regs);
+                    else Dispatch<TS, TV, TA, C4>(vectors, masked, args, mask, regs);
+                    if (!within) CopyTile(c, row, rows, col, cols, cross, nr, toC: true);
+                }
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Dispatch<TS, TV, TA, TM>(int vectors, bool masked, float* w, int k, float* b, nint ldb, float* bias, float* c,
-        nint ldc, int rows, TV mask, TV* tile) where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst
+    /// <summary>
+    /// Column <paramref name="j"/> of C, rows [m0, m1), as matrix-vector products on 128-bit vectors along the rows
+    /// (one packed weight block of 4 rows per vector, four blocks at a time so four sums are in flight), B read in
+    /// place. Each output is the same chain of fused multiply-adds in k order as in the micro-tile, so the bits are
+    /// the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Column<TA>(float* packedW, int k, float* bias, in GemmB b, in GemmC c, int m0, int m1, int j) where TA : IAct
     {
-        switch (vectors, masked)
+        int img = j / b.Columns, p = j - img * b.Columns;
+        float* x = b.Base + img * b.ImageStride + (p / b.RowLength) * (nint)b.RowPitch + p % b.RowLength;
+        int ci = j / c.Columns, cp = j - ci * c.Columns;
+        float* y = c.Base + ci * c.ImageStride + cp;
+        nint* rowOffsets = b.RowOffsets;
+        nint block = 4 * k;
+        int row = m0;
+        for (; row + 16 <= m1; row += 16)
         {
-            case (1, false): Tile<TS, TV, TA, TM, C1, C0>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (1, true): Tile<TS, TV, TA, TM, C1, C1>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (2, false): Tile<TS, TV, TA, TM, C2, C0>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (2, true): Tile<TS, TV, TA, TM, C2, C1>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (3, false): Tile<TS, TV, TA, TM, C3, C0>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (3, true): Tile<TS, TV, TA, TM, C3, C1>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            case (4, false): Tile<TS, TV, TA, TM, C4, C0>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
-            default: Tile<TS, TV, TA, TM, C4, C1>(w, k, b, ldb, bias, c, ldc, rows, mask, tile); break;
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int kk = 0; kk < k; kk++)
+            {
+                var xv = Vector128.Create(x[rowOffsets[kk]]);
+                float* wk = w + 4 * kk;
+                a0 = Fma.MultiplyAdd(Vector128.Load(wk), xv, a0);
+                a1 = Fma.MultiplyAdd(Vector128.Load(wk + block), xv, a1);
+                a2 = Fma.MultiplyAdd(Vector128.Load(wk + 2 * block), xv, a2);
+                a3 = Fma.MultiplyAdd(Vector128.Load(wk + 3 * block), xv, a3);
+            }
+            ColumnStore<TA>(a0, bias, row, 4, y, c.RowStride);
+            ColumnStore<TA>(a1, bias, row + 4, 4, y, c.RowStride);
+            ColumnStore<TA>(a2, bias, row + 8, 4, y, c.RowStride);
+            ColumnStore<TA>(a3, bias, row + 12, 4, y, c.RowStride);
+        }
+        for (; row < m1; row += 4)
+        {
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default;
+            for (int kk = 0; kk < k; kk++) a0 = Fma.MultiplyAdd(Vector128.Load(w + 4 * kk), Vector128.Create(x[rowOffsets[kk]]), a0);
+            ColumnStore<TA>(a0, bias, row, Math.Min(4, m1 - row), y, c.RowStride);
         }
     }
 
-    /// <summary>Loads vector <paramref name="v"/> of a row, masked when it is the last of a masked tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static TV LoadB<TS, TV, TN, TMask>(float* p, int v, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst =>
+    static void ColumnStore<TA>(Vector128<float> acc, float* bias, int row, int rows, float* y, nint rowStride) where TA : IAct
+    {
+        for (int r = 0; r < rows; r++) y[(row + r) * rowStride] = Act.Scalar(acc.GetElement(r) + bias[row + r], TA.Kind);
+    }
+
+    /// <summary>Packs rows [k0, k0 + kn) of B's columns [col, col + cols) into <paramref name="panel"/> (row stride
+    /// <paramref name="ld"/>), zero up to <paramref name="padded"/> columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Pack<TS, TV>(in GemmB b, int k0, int kn, int col, int cols, int padded, int ld, float* panel) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int img = col / b.Columns, at = col - img * b.Columns;
+        if (at + cols <= b.Columns && at % b.RowLength + cols <= b.RowLength)
+        {
+            // One run per row: whole vectors, then the masked tail with zeros after it.
+            float* start = b.Base + img * b.ImageStride + (at / b.RowLength) * (nint)b.RowPitch + at % b.RowLength;
+            TV tailMask = TS.Mask(cols % TS.Width);
+            int whole = cols - cols % TS.Width;
+            for (int kk = 0; kk < kn; kk++)
+            {
+                float* dst = panel + kk * ld;
+                float* src = start + b.RowOffsets[k0 + kk];
+                for (int i = 0; i < whole; i += TS.Width) TS.Store(dst + i, TS.Load(src + i));
+                if (whole < padded) TS.Store(dst + whole, TS.LoadMasked(src + whole, tailMask));
+            }
+            return;
+        }
+        // Runs split at image and map-row boundaries: the same for every row, found once.
+        int* runAt = stackalloc int[2 * 64 + 2];
+        nint* runFrom = stackalloc nint[2 * 64 + 2];
+        int runs = 0;
+        for (int done = 0; done < cols;)
+        {
+            int j = col + done, ji = j / b.Columns, p = j - ji * b.Columns;
+            int run = Math.Min(Math.Min(cols - done, b.Columns - p), b.RowLength - p % b.RowLength);
+            runAt[runs] = done;
+            runFrom[runs] = ji * b.ImageStride + (p / b.RowLength) * (nint)b.RowPitch + p % b.RowLength;
+            runs++;
+            done += run;
+        }
+        runAt[runs] = cols;
+        for (int kk = 0; kk < kn; kk++)
+        {
+            float* dst = panel + kk * ld;
+            float* src = b.Base + b.RowOffsets[k0 + kk];
+            for (int r = 0; r < runs; r++) PaddedPlanes.Copy<TS, TV>(src + runFrom[r], dst + runAt[r], runAt[r + 1] - runAt[r]);
+            for (int i = cols; i < padded; i++) dst[i] = 0f;
+        }
+    }
+
+    /// <summary>Copies a crossing tile between C (runs split at image boundaries) and <paramref name="tile"/>.</summary>
+    static void CopyTile(in GemmC c, int row, int rows, int col, int cols, float* tile, int ld, bool toC)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            int done = 0;
+            while (done < cols)
+            {
+                int j = col + done, ji = j / c.Columns, p = j - ji * c.Columns;
+                int run = Math.Min(cols - done, c.Columns - p);
+                float* cp = c.Base + ji * c.ImageStride + (row + r) * c.RowStride + p;
+                var from = new ReadOnlySpan<float>(toC ? tile + r * ld + done : cp, run);
+                from.CopyTo(new Span<float>(toC ? cp : tile + r * ld + done, run));
+                done += run;
+            }
+        }
+    }
+
+    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final)
+    {
+        public readonly float* W = w, B = b, Bias = bias, C = c;
+        public readonly int K = k, Kn = kn, Rows = rows;
+        public readonly nint Ldb = ldb, Ldc = ldc;
+        public readonly bool First = first, Final = final;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Dispatch<TS, TV, TA, TM>(int vectors, bool masked, in TileArgs a, TV mask, TV* regs)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst
+    {
+        switch (vectors, masked)
+        {
+            case (1, false): Tile<TS, TV, TA, TM, C1, C0>(a, mask, regs); break;
+            case (1, true): Tile<TS, TV, TA, TM, C1, C1>(a, mask, regs); break;
+            case (2, false): Tile<TS, TV, TA, TM, C2, C0>(a, mask, regs); break;
+            case (2, true): Tile<TS, TV, TA, TM, C2, C1>(a, mask, regs); break;
+            case (3, false): Tile<TS, TV, TA, TM, C3, C0>(a, mask, regs); break;
+            case (3, true): Tile<TS, TV, TA, TM, C3, C1>(a, mask, regs); break;
+            case (4, false): Tile<TS, TV, TA, TM, C4, C0>(a, mask, regs); break;
+            default: Tile<TS, TV, TA, TM, C4, C1>(a, mask, regs); break;
+        }
+    }
+
+    /// <summary>Loads vector <paramref name="v"/> of a C row (a partial sum), masked when it is the last of a masked tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV LoadC<TS, TV, TN, TMask>(float* p, int v, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst =>
         TMask.Value != 0 && v == TN.Value - 1 ? TS.LoadMasked(p + v * TS.Width, mask) : TS.Load(p + v * TS.Width);
 
     /// <summary>
-    /// One micro-tile: TM (4 or 8) rows x TN vectors, the last one masked when TMask is 1. The packed weights of rows
-    /// 0..3 are at <paramref name="w"/>, of rows 4..7 at <c>w + 4K</c>. Only the first <paramref name="rows"/> rows are
-    /// stored. The epilogue (bias, activation TA, store) is inlined from the registers; sigmoid, which calls out per
-    /// lane, goes through <paramref name="tile"/> and <see cref="SlowEpilogue"/> instead (an accumulator live across
-    /// a call would be spilled inside the k loop).
+    /// One micro-tile: TM (4 or 8) rows x TN vectors of the packed panel, the last vector of C masked when TMask is 1.
+    /// The packed weights of rows 0..3 are at <c>a.W</c>, of rows 4..7 at <c>a.W + 4K</c>. Starts from 0 (first K
+    /// block) or the partial sums in C; ends with the epilogue (last K block: bias, activation TA) or the partial sums.
+    /// Only the first <c>a.Rows</c> rows are stored. Sigmoid, which calls out per lane, goes through
+    /// <paramref name="regs"/> and <see cref="SlowEpilogue"/> (an accumulator live across a call would be spilled inside
+    /// the k loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile<TS, TV, TA, TM, TN, TMask>(float* w, int k, float* b, nint ldb, float* bias, float* c, nint ldc, int rows,
-        TV mask, TV* tile) where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst where TN : IConst where TMask : IConst
+    static void Tile<TS, TV, TA, TM, TN, TMask>(in TileArgs a, TV mask, TV* regs)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst where TN : IConst where TMask : IConst
     {
         int nv = TN.Value;
         bool eight = TM.Value == 8;
-        TV c00 = TS.Zero, c01 = TS.Zero, c02 = TS.Zero, c03 = TS.Zero;
-        TV c10 = TS.Zero, c11 = TS.Zero, c12 = TS.Zero, c13 = TS.Zero;
-        TV c20 = TS.Zero, c21 = TS.Zero, c22 = TS.Zero, c23 = TS.Zero;
-        TV c30 = TS.Zero, c31 = TS.Zero, c32 = TS.Zero, c33 = TS.Zero;
-        TV c40 = TS.Zero, c41 = TS.Zero, c42 = TS.Zero, c43 = TS.Zero;
-        TV c50 = TS.Zero, c51 = TS.Zero, c52 = TS.Zero, c53 = TS.Zero;
-        TV c60 = TS.Zero, c61 = TS.Zero, c62 = TS.Zero, c63 = TS.Zero;
-        TV c70 = TS.Zero, c71 = TS.Zero, c72 = TS.Zero, c73 = TS.Zero;
-        float* w0 = w;
-        float* w1 = w + 4 * k;
-        for (int kk = 0; kk < k; kk++)
+        TV c00, c01, c02, c03;
+        TV c10, c11, c12, c13;
+        TV c20, c21, c22, c23;
+        TV c30, c31, c32, c33;
+        TV c40, c41, c42, c43;
+        TV c50, c51, c52, c53;
+        TV c60, c61, c62, c63;
+        TV c70, c71, c72, c73;
+        float* c = a.C;
+        nint ldc = a.Ldc;
+        if (a.First)
         {
-            TV b0 = LoadB<TS, TV, TN, TMask>(b, 0, mask);
-            TV b1 = nv > 1 ? LoadB<TS, TV, TN, TMask>(b, 1, mask) : TS.Zero;
-            TV b2 = nv > 2 ? LoadB<TS, TV, TN, TMask>(b, 2, mask) : TS.Zero;
-            TV b3 = nv > 3 ? LoadB<TS, TV, TN, TMask>(b, 3, mask) : TS.Zero;
-            TV a;
-            a = TS.Splat(w0[0]);
-            c00 = TS.Fma(a, b0, c00);
-            if (nv > 1) c01 = TS.Fma(a, b1, c01);
-            if (nv > 2) c02 = TS.Fma(a, b2, c02);
-            if (nv > 3) c03 = TS.Fma(a, b3, c03);
-            a = TS.Splat(w0[1]);
-            c10 = TS.Fma(a, b0, c10);
-            if (nv > 1) c11 = TS.Fma(a, b1, c11);
-            if (nv > 2) c12 = TS.Fma(a, b2, c12);
-            if (nv > 3) c13 = TS.Fma(a, b3, c13);
-            a = TS.Splat(w0[2]);
-            c20 = TS.Fma(a, b0, c20);
-            if (nv > 1) c21 = TS.Fma(a, b1, c21);
-            if (nv > 2) c22 = TS.Fma(a, b2, c22);
-            if (nv > 3) c23 = TS.Fma(a, b3, c23);
-            a = TS.Splat(w0[3]);
-            c30 = TS.Fma(a, b0, c30);
-            if (nv > 1) c31 = TS.Fma(a, b1, c31);
-            if (nv > 2) c32 = TS.Fma(a, b2, c32);
-            if (nv > 3) c33 = TS.Fma(a, b3, c33);
+            c00 = TS.Zero; c01 = TS.Zero; c02 = TS.Zero; c03 = TS.Zero;
+            c10 = TS.Zero; c11 = TS.Zero; c12 = TS.Zero; c13 = TS.Zero;
+            c20 = TS.Zero; c21 = TS.Zero; c22 = TS.Zero; c23 = TS.Zero;
+            c30 = TS.Zero; c31 = TS.Zero; c32 = TS.Zero; c33 = TS.Zero;
+            c40 = TS.Zero; c41 = TS.Zero; c42 = TS.Zero; c43 = TS.Zero;
+            c50 = TS.Zero; c51 = TS.Zero; c52 = TS.Zero; c53 = TS.Zero;
+            c60 = TS.Zero; c61 = TS.Zero; c62 = TS.Zero; c63 = TS.Zero;
+            c70 = TS.Zero; c71 = TS.Zero; c72 = TS.Zero; c73 = TS.Zero;
+        }
+        else
+        {
+            c00 = c01 = c02 = c03 = TS.Zero;
+            { c00 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 0, mask); if (nv > 1) c01 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 1, mask); if (nv > 2) c02 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 2, mask); if (nv > 3) c03 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 3, mask); }
+            c10 = c11 = c12 = c13 = TS.Zero;
+            if (a.Rows > 1) { c10 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 0, mask); if (nv > 1) c11 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 1, mask); if (nv > 2) c12 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 2, mask); if (nv > 3) c13 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 3, mask); }
+            c20 = c21 = c22 = c23 = TS.Zero;
+            if (a.Rows > 2) { c20 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 0, mask); if (nv > 1) c21 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 1, mask); if (nv > 2) c22 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 2, mask); if (nv > 3) c23 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 3, mask); }
+            c30 = c31 = c32 = c33 = TS.Zero;
+            if (a.Rows > 3) { c30 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 0, mask); if (nv > 1) c31 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 1, mask); if (nv > 2) c32 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 2, mask); if (nv > 3) c33 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 3, mask); }
+            c40 = c41 = c42 = c43 = TS.Zero;
+            if (eight && a.Rows > 4) { c40 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 0, mask); if (nv > 1) c41 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 1, mask); if (nv > 2) c42 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 2, mask); if (nv > 3) c43 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 3, mask); }
+            c50 = c51 = c52 = c53 = TS.Zero;
+            if (eight && a.Rows > 5) { c50 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 0, mask); if (nv > 1) c51 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 1, mask); if (nv > 2) c52 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 2, mask); if (nv > 3) c53 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 3, mask); }
+            c60 = c61 = c62 = c63 = TS.Zero;
+            if (eight && a.Rows > 6) { c60 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 0, mask); if (nv > 1) c61 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 1, mask); if (nv > 2) c62 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 2, mask); if (nv > 3) c63 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 3, mask); }
+            c70 = c71 = c72 = c73 = TS.Zero;
+            if (eight && a.Rows > 7) { c70 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 0, mask); if (nv > 1) c71 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 1, mask); if (nv > 2) c72 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 2, mask); if (nv > 3) c73 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 3, mask); }
+        }
+        float* w0 = a.W;
+        float* w1 = a.W + 4 * a.K;
+        float* b = a.B;
+        nint ldb = a.Ldb;
+        for (int kk = 0; kk < a.Kn; kk++)
+        {
+            TV b0 = TS.Load(b);
+            TV b1 = nv > 1 ? TS.Load(b + TS.Width) : TS.Zero;
+            TV b2 = nv > 2 ? TS.Load(b + 2 * TS.Width) : TS.Zero;
+            TV b3 = nv > 3 ? TS.Load(b + 3 * TS.Width) : TS.Zero;
+            TV a0;
+            a0 = TS.Splat(w0[0]);
+            c00 = TS.Fma(a0, b0, c00);
+            if (nv > 1) c01 = TS.Fma(a0, b1, c01);
+            if (nv > 2) c02 = TS.Fma(a0, b2, c02);
+            if (nv > 3) c03 = TS.Fma(a0, b3, c03);
+            a0 = TS.Splat(w0[1]);
+            c10 = TS.Fma(a0, b0, c10);
+            if (nv > 1) c11 = TS.Fma(a0, b1, c11);
+            if (nv > 2) c12 = TS.Fma(a0, b2, c12);
+            if (nv > 3) c13 = TS.Fma(a0, b3, c13);
+            a0 = TS.Splat(w0[2]);
+            c20 = TS.Fma(a0, b0, c20);
+            if (nv > 1) c21 = TS.Fma(a0, b1, c21);
+            if (nv > 2) c22 = TS.Fma(a0, b2, c22);
+            if (nv > 3) c23 = TS.Fma(a0, b3, c23);
+            a0 = TS.Splat(w0[3]);
+            c30 = TS.Fma(a0, b0, c30);
+            if (nv > 1) c31 = TS.Fma(a0, b1, c31);
+            if (nv > 2) c32 = TS.Fma(a0, b2, c32);
+            if (nv > 3) c33 = TS.Fma(a0, b3, c33);
             if (eight)
             {
-                a = TS.Splat(w1[0]);
-                c40 = TS.Fma(a, b0, c40);
-                if (nv > 1) c41 = TS.Fma(a, b1, c41);
-                if (nv > 2) c42 = TS.Fma(a, b2, c42);
-                if (nv > 3) c43 = TS.Fma(a, b3, c43);
-                a = TS.Splat(w1[1]);
-                c50 = TS.Fma(a, b0, c50);
-                if (nv > 1) c51 = TS.Fma(a, b1, c51);
-                if (nv > 2) c52 = TS.Fma(a, b2, c52);
-                if (nv > 3) c53 = TS.Fma(a, b3, c53);
-                a = TS.Splat(w1[2]);
-                c60 = TS.Fma(a, b0, c60);
-                if (nv > 1) c61 = TS.Fma(a, b1, c61);
-                if (nv > 2) c62 = TS.Fma(a, b2, c62);
-                if (nv > 3) c63 = TS.Fma(a, b3, c63);
-                a = TS.Splat(w1[3]);
-                c70 = TS.Fma(a, b0, c70);
-                if (nv > 1) c71 = TS.Fma(a, b1, c71);
-                if (nv > 2) c72 = TS.Fma(a, b2, c72);
-                if (nv > 3) c73 = TS.Fma(a, b3, c73);
+                a0 = TS.Splat(w1[0]);
+                c40 = TS.Fma(a0, b0, c40);
+                if (nv > 1) c41 = TS.Fma(a0, b1, c41);
+                if (nv > 2) c42 = TS.Fma(a0, b2, c42);
+                if (nv > 3) c43 = TS.Fma(a0, b3, c43);
+                a0 = TS.Splat(w1[1]);
+                c50 = TS.Fma(a0, b0, c50);
+                if (nv > 1) c51 = TS.Fma(a0, b1, c51);
+                if (nv > 2) c52 = TS.Fma(a0, b2, c52);
+                if (nv > 3) c53 = TS.Fma(a0, b3, c53);
+                a0 = TS.Splat(w1[2]);
+                c60 = TS.Fma(a0, b0, c60);
+                if (nv > 1) c61 = TS.Fma(a0, b1, c61);
+                if (nv > 2) c62 = TS.Fma(a0, b2, c62);
+                if (nv > 3) c63 = TS.Fma(a0, b3, c63);
+                a0 = TS.Splat(w1[3]);
+                c70 = TS.Fma(a0, b0, c70);
+                if (nv > 1) c71 = TS.Fma(a0, b1, c71);
+                if (nv > 2) c72 = TS.Fma(a0, b2, c72);
+                if (nv > 3) c73 = TS.Fma(a0, b3, c73);
                 w1 += 4;
             }
             w0 += 4;
             b += ldb;
         }
 
+        if (!a.Final)
+        {
+            StoreRaw<TS, TV, TN, TMask>(c + 0 * ldc, c00, c01, c02, c03, mask);
+            if (a.Rows > 1) StoreRaw<TS, TV, TN, TMask>(c + 1 * ldc, c10, c11, c12, c13, mask);
+            if (a.Rows > 2) StoreRaw<TS, TV, TN, TMask>(c + 2 * ldc, c20, c21, c22, c23, mask);
+            if (a.Rows > 3) StoreRaw<TS, TV, TN, TMask>(c + 3 * ldc, c30, c31, c32, c33, mask);
+            if (eight && a.Rows > 4) StoreRaw<TS, TV, TN, TMask>(c + 4 * ldc, c40, c41, c42, c43, mask);
+            if (eight && a.Rows > 5) StoreRaw<TS, TV, TN, TMask>(c + 5 * ldc, c50, c51, c52, c53, mask);
+            if (eight && a.Rows > 6) StoreRaw<TS, TV, TN, TMask>(c + 6 * ldc, c60, c61, c62, c63, mask);
+            if (eight && a.Rows > 7) StoreRaw<TS, TV, TN, TMask>(c + 7 * ldc, c70, c71, c72, c73, mask);
+            return;
+        }
         if (TA.Kind == ActivationKind.Sigmoid)
         {
             // Only the accumulators in use are stored: an unused one kept alive would hold a register through the loop.
-            tile[0] = c00;
-            if (nv > 1) tile[1] = c01;
-            if (nv > 2) tile[2] = c02;
-            if (nv > 3) tile[3] = c03;
-            tile[4] = c10;
-            if (nv > 1) tile[5] = c11;
-            if (nv > 2) tile[6] = c12;
-            if (nv > 3) tile[7] = c13;
-            tile[8] = c20;
-            if (nv > 1) tile[9] = c21;
-            if (nv > 2) tile[10] = c22;
-            if (nv > 3) tile[11] = c23;
-            tile[12] = c30;
-            if (nv > 1) tile[13] = c31;
-            if (nv > 2) tile[14] = c32;
-            if (nv > 3) tile[15] = c33;
+            regs[0] = c00;
+            if (nv > 1) regs[1] = c01;
+            if (nv > 2) regs[2] = c02;
+            if (nv > 3) regs[3] = c03;
+            regs[4] = c10;
+            if (nv > 1) regs[5] = c11;
+            if (nv > 2) regs[6] = c12;
+            if (nv > 3) regs[7] = c13;
+            regs[8] = c20;
+            if (nv > 1) regs[9] = c21;
+            if (nv > 2) regs[10] = c22;
+            if (nv > 3) regs[11] = c23;
+            regs[12] = c30;
+            if (nv > 1) regs[13] = c31;
+            if (nv > 2) regs[14] = c32;
+            if (nv > 3) regs[15] = c33;
             if (eight)
             {
-                tile[16] = c40;
-                if (nv > 1) tile[17] = c41;
-                if (nv > 2) tile[18] = c42;
-                if (nv > 3) tile[19] = c43;
-                tile[20] = c50;
-                if (nv > 1) tile[21] = c51;
-                if (nv > 2) tile[22] = c52;
-                if (nv > 3) tile[23] = c53;
-                tile[24] = c60;
-                if (nv > 1) tile[25] = c61;
-                if (nv > 2) tile[26] = c62;
-                if (nv > 3) tile[27] = c63;
-                tile[28] = c70;
-                if (nv > 1) tile[29] = c71;
-                if (nv > 2) tile[30] = c72;
-                if (nv > 3) tile[31] = c73;
+                regs[16] = c40;
+                if (nv > 1) regs[17] = c41;
+                if (nv > 2) regs[18] = c42;
+                if (nv > 3) regs[19] = c43;
+                regs[20] = c50;
+                if (nv > 1) regs[21] = c51;
+                if (nv > 2) regs[22] = c52;
+                if (nv > 3) regs[23] = c53;
+                regs[24] = c60;
+                if (nv > 1) regs[25] = c61;
+                if (nv > 2) regs[26] = c62;
+                if (nv > 3) regs[27] = c63;
+                regs[28] = c70;
+                if (nv > 1) regs[29] = c71;
+                if (nv > 2) regs[30] = c72;
+                if (nv > 3) regs[31] = c73;
             }
-            SlowEpilogue<TS, TV, TN, TMask>(tile, rows, bias, c, ldc, mask, TA.Kind);
+            SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind);
             return;
         }
-        StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, bias[0], c00, c01, c02, c03, mask);
-        if (rows > 1) StoreRow<TS, TV, TA, TN, TMask>(c + 1 * ldc, bias[1], c10, c11, c12, c13, mask);
-        if (rows > 2) StoreRow<TS, TV, TA, TN, TMask>(c + 2 * ldc, bias[2], c20, c21, c22, c23, mask);
-        if (rows > 3) StoreRow<TS, TV, TA, TN, TMask>(c + 3 * ldc, bias[3], c30, c31, c32, c33, mask);
+        StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, mask);
+        if (a.Rows > 1) StoreRow<TS, TV, TA, TN, TMask>(c + 1 * ldc, a.Bias[1], c10, c11, c12, c13, mask);
+        if (a.Rows > 2) StoreRow<TS, TV, TA, TN, TMask>(c + 2 * ldc, a.Bias[2], c20, c21, c22, c23, mask);
+        if (a.Rows > 3) StoreRow<TS, TV, TA, TN, TMask>(c + 3 * ldc, a.Bias[3], c30, c31, c32, c33, mask);
         if (eight)
         {
-            if (rows > 4) StoreRow<TS, TV, TA, TN, TMask>(c + 4 * ldc, bias[4], c40, c41, c42, c43, mask);
-            if (rows > 5) StoreRow<TS, TV, TA, TN, TMask>(c + 5 * ldc, bias[5], c50, c51, c52, c53, mask);
-            if (rows > 6) StoreRow<TS, TV, TA, TN, TMask>(c + 6 * ldc, bias[6], c60, c61, c62, c63, mask);
-            if (rows > 7) StoreRow<TS, TV, TA, TN, TMask>(c + 7 * ldc, bias[7], c70, c71, c72, c73, mask);
+            if (a.Rows > 4) StoreRow<TS, TV, TA, TN, TMask>(c + 4 * ldc, a.Bias[4], c40, c41, c42, c43, mask);
+            if (a.Rows > 5) StoreRow<TS, TV, TA, TN, TMask>(c + 5 * ldc, a.Bias[5], c50, c51, c52, c53, mask);
+            if (a.Rows > 6) StoreRow<TS, TV, TA, TN, TMask>(c + 6 * ldc, a.Bias[6], c60, c61, c62, c63, mask);
+            if (a.Rows > 7) StoreRow<TS, TV, TA, TN, TMask>(c + 7 * ldc, a.Bias[7], c70, c71, c72, c73, mask);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreRaw<TS, TV, TN, TMask>(float* c, TV v0, TV v1, TV v2, TV v3, TV mask)
+        where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst
+    {
+        Put<TS, TV, TN, TMask>(c, 0, v0, mask);
+        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, v1, mask);
+        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, v2, mask);
+        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, v3, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -251,16 +493,16 @@ internal static unsafe class Gemm
         if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, Act.Apply<TS, TV>(TS.Add(v3, bv), TA.Kind), mask);
     }
 
-    /// <summary>Row r of the tile (vectors <c>tile[4 r ..]</c>) plus its bias, activated, into row r of C.</summary>
+    /// <summary>Row r of the tile (vectors <c>regs[4 r ..]</c>) plus its bias, activated, into row r of C.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void SlowEpilogue<TS, TV, TN, TMask>(TV* tile, int rows, float* bias, float* c, nint ldc, TV mask, ActivationKind act)
+    static void SlowEpilogue<TS, TV, TN, TMask>(TV* regs, int rows, float* bias, float* c, nint ldc, TV mask, ActivationKind act)
         where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst
     {
         for (int r = 0; r < rows; r++)
         {
             TV bv = TS.Splat(bias[r]);
             float* row = c + r * ldc;
-            for (int v = 0; v < TN.Value; v++) Put<TS, TV, TN, TMask>(row, v, Act.Apply<TS, TV>(TS.Add(tile[4 * r + v], bv), act), mask);
+            for (int v = 0; v < TN.Value; v++) Put<TS, TV, TN, TMask>(row, v, Act.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv), act), mask);
         }
     }
 

@@ -28,6 +28,8 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV Mask(int count);
     /// <summary>Loads the masked lanes (others 0) without touching memory past them.</summary>
     static abstract TV LoadMasked(float* p, TV mask);
+    /// <summary>Loads the masked lanes, <paramref name="fill"/> in the others, without touching memory past them.</summary>
+    static abstract TV LoadMaskedOr(float* p, TV mask, TV fill);
     static abstract void StoreMasked(float* p, TV v, TV mask);
     /// <summary><c>a * b + c</c>, rounded once.</summary>
     static abstract TV Fma(TV a, TV b, TV c);
@@ -68,6 +70,8 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadMasked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadMaskedOr(float* p, Vector512<float> mask, Vector512<float> fill) => Avx512F.MaskLoad(p, mask, fill);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, Vector512<float> v, Vector512<float> mask) => Avx512F.MaskStore(p, mask, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
@@ -105,6 +109,8 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> Mask(int count) =>
         Vector256.LessThan(Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7), Vector256.Create((float)count));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadMasked(float* p, Vector256<float> mask) => Avx.MaskLoad(p, mask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadMaskedOr(float* p, Vector256<float> mask, Vector256<float> fill) => Vector256.ConditionalSelect(mask, Avx.MaskLoad(p, mask), fill);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreMasked(float* p, Vector256<float> v, Vector256<float> mask) => Avx.MaskStore(p, mask, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c);
@@ -142,6 +148,8 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Mask(int count) => count > 0 ? BitConverter.Int32BitsToSingle(-1) : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadMasked(float* p, float mask) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadMaskedOr(float* p, float mask, float fill) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : fill;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, float v, float mask)
     {
