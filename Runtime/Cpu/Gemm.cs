@@ -186,7 +186,7 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// Column <paramref name="j"/> of C, rows [m0, m1), as matrix-vector products on 128-bit vectors along the rows
-    /// (one packed weight block of 4 rows per vector, four blocks at a time so four sums are in flight), B read in
+    /// (one packed weight block of 4 rows per vector, eight blocks at a time so eight sums are in flight), B read in
     /// place. Each output is the same chain of fused multiply-adds in k order as in the micro-tile, so the bits are
     /// the same.
     /// </summary>
@@ -206,6 +206,33 @@ internal static unsafe class Gemm
         nint* rowOffsets = b.RowOffsets;
         nint block = 4 * k;
         int row = m0;
+        // Eight blocks (32 rows) at a time: eight independent chains hide the fused multiply-add latency.
+        for (; row + 32 <= m1; row += 32)
+        {
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int kk = 0; kk < k; kk++)
+            {
+                var xv = Vector128.Create(x[rowOffsets[kk]]);
+                float* wk = w + 4 * kk;
+                a0 = Fma.MultiplyAdd(Vector128.Load(wk), xv, a0);
+                a1 = Fma.MultiplyAdd(Vector128.Load(wk + block), xv, a1);
+                a2 = Fma.MultiplyAdd(Vector128.Load(wk + 2 * block), xv, a2);
+                a3 = Fma.MultiplyAdd(Vector128.Load(wk + 3 * block), xv, a3);
+                a4 = Fma.MultiplyAdd(Vector128.Load(wk + 4 * block), xv, a4);
+                a5 = Fma.MultiplyAdd(Vector128.Load(wk + 5 * block), xv, a5);
+                a6 = Fma.MultiplyAdd(Vector128.Load(wk + 6 * block), xv, a6);
+                a7 = Fma.MultiplyAdd(Vector128.Load(wk + 7 * block), xv, a7);
+            }
+            ColumnStore<TA>(a0, bias, row, 4, y, c.RowStride);
+            ColumnStore<TA>(a1, bias, row + 4, 4, y, c.RowStride);
+            ColumnStore<TA>(a2, bias, row + 8, 4, y, c.RowStride);
+            ColumnStore<TA>(a3, bias, row + 12, 4, y, c.RowStride);
+            ColumnStore<TA>(a4, bias, row + 16, 4, y, c.RowStride);
+            ColumnStore<TA>(a5, bias, row + 20, 4, y, c.RowStride);
+            ColumnStore<TA>(a6, bias, row + 24, 4, y, c.RowStride);
+            ColumnStore<TA>(a7, bias, row + 28, 4, y, c.RowStride);
+        }
         for (; row + 16 <= m1; row += 16)
         {
             float* w = packedW + (long)row * k;
@@ -472,18 +499,6 @@ internal static unsafe class Gemm
             b += ldb;
         }
 
-        if (TGrid.Value != 0 && TA.Kind != ActivationKind.Sigmoid)
-        {
-            StoreGrid<TS, TV, TA, TN>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, a.Grid, a.Final);
-            if (a.Rows > 1) StoreGrid<TS, TV, TA, TN>(c + 1 * ldc, a.Bias[1], c10, c11, c12, c13, a.Grid, a.Final);
-            if (a.Rows > 2) StoreGrid<TS, TV, TA, TN>(c + 2 * ldc, a.Bias[2], c20, c21, c22, c23, a.Grid, a.Final);
-            if (a.Rows > 3) StoreGrid<TS, TV, TA, TN>(c + 3 * ldc, a.Bias[3], c30, c31, c32, c33, a.Grid, a.Final);
-            if (eight && a.Rows > 4) StoreGrid<TS, TV, TA, TN>(c + 4 * ldc, a.Bias[4], c40, c41, c42, c43, a.Grid, a.Final);
-            if (eight && a.Rows > 5) StoreGrid<TS, TV, TA, TN>(c + 5 * ldc, a.Bias[5], c50, c51, c52, c53, a.Grid, a.Final);
-            if (eight && a.Rows > 6) StoreGrid<TS, TV, TA, TN>(c + 6 * ldc, a.Bias[6], c60, c61, c62, c63, a.Grid, a.Final);
-            if (eight && a.Rows > 7) StoreGrid<TS, TV, TA, TN>(c + 7 * ldc, a.Bias[7], c70, c71, c72, c73, a.Grid, a.Final);
-            return;
-        }
         if (!a.Final && TGrid.Value == 0)
         {
             StoreRaw<TS, TV, TN, TMask>(c + 0 * ldc, c00, c01, c02, c03, mask);
@@ -534,7 +549,8 @@ internal static unsafe class Gemm
                 if (nv > 2) regs[30] = c72;
                 if (nv > 3) regs[31] = c73;
             }
-            SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
+            if (TGrid.Value != 0 && TA.Kind != ActivationKind.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
+            else SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
             return;
         }
         StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, mask);
@@ -565,44 +581,30 @@ internal static unsafe class Gemm
         where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst where TMask : IConst
     {
         TV bv = TS.Splat(bias);
-        Put<TS, TV, TN, TMask>(c, 0, Act.Apply<TS, TV>(TS.Add(v0, bv), TA.Kind), mask);
-        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, Act.Apply<TS, TV>(TS.Add(v1, bv), TA.Kind), mask);
-        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, Act.Apply<TS, TV>(TS.Add(v2, bv), TA.Kind), mask);
-        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, Act.Apply<TS, TV>(TS.Add(v3, bv), TA.Kind), mask);
+        Put<TS, TV, TN, TMask>(c, 0, TA.Apply<TS, TV>(TS.Add(v0, bv)), mask);
+        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, TA.Apply<TS, TV>(TS.Add(v1, bv)), mask);
+        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, TA.Apply<TS, TV>(TS.Add(v2, bv)), mask);
+        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, TA.Apply<TS, TV>(TS.Add(v3, bv)), mask);
     }
 
-    /// <summary>One row of a grid tile: plus the bias and activated when <paramref name="final"/>, as partial sums
-    /// otherwise; each vector in (at most) two masked stores.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreGrid<TS, TV, TA, TN>(float* c, float bias, TV v0, TV v1, TV v2, TV v3, in Grid grid, bool final)
+    /// <summary>A grid tile from <paramref name="regs"/>: plus the bias and activated when <paramref name="final"/>, as
+    /// partial sums otherwise; each vector in (at most) two masked stores.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void GridEpilogue<TS, TV, TA, TN>(TV* regs, int rows, float* bias, float* c, nint ldc, Grid grid, bool final)
         where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst
     {
-        TV bv = TS.Splat(bias);
         TV* m = (TV*)grid.Masks;
         nint* o = grid.Offsets;
-        if (final)
+        for (int r = 0; r < rows; r++)
         {
-            v0 = Act.Apply<TS, TV>(TS.Add(v0, bv), TA.Kind);
-            v1 = Act.Apply<TS, TV>(TS.Add(v1, bv), TA.Kind);
-            v2 = Act.Apply<TS, TV>(TS.Add(v2, bv), TA.Kind);
-            v3 = Act.Apply<TS, TV>(TS.Add(v3, bv), TA.Kind);
-        }
-        TS.StoreMasked(c + o[0], v0, m[0]);
-        TS.StoreMasked(c + o[1], v0, m[1]);
-        if (TN.Value > 1)
-        {
-            TS.StoreMasked(c + o[2], v1, m[2]);
-            TS.StoreMasked(c + o[3], v1, m[3]);
-        }
-        if (TN.Value > 2)
-        {
-            TS.StoreMasked(c + o[4], v2, m[4]);
-            TS.StoreMasked(c + o[5], v2, m[5]);
-        }
-        if (TN.Value > 3)
-        {
-            TS.StoreMasked(c + o[6], v3, m[6]);
-            TS.StoreMasked(c + o[7], v3, m[7]);
+            TV bv = TS.Splat(bias[r]);
+            float* row = c + r * ldc;
+            for (int v = 0; v < TN.Value; v++)
+            {
+                TV value = final ? TA.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv)) : regs[4 * r + v];
+                TS.StoreMasked(row + o[2 * v], value, m[2 * v]);
+                TS.StoreMasked(row + o[2 * v + 1], value, m[2 * v + 1]);
+            }
         }
     }
 
