@@ -8,7 +8,9 @@ namespace ShuffleNetGpu.Bench;
 /// <summary>
 /// One forward pass on the SIMD CPU engine (<c>--backend cpu</c>) of the models the speed target names, at batch 1 and
 /// 8, with generated weights (the speed does not depend on the values). Images per second = Batch / Mean.
-/// Run: <c>dotnet run -c Release --project Bench -- --filter '*CpuEngine*'</c> (add <c>--job short</c> for a quick look).
+/// Run: <c>dotnet run -c Release --project Bench -- --filter '*CpuEngine*' --inProcess</c> (add <c>--job short</c> for a
+/// quick look). <c>--inProcess</c> is needed: BenchmarkDotNet's default toolchain looks for a project file named after
+/// the assembly (ShuffleNetGpu.Bench), and this one is Bench.csproj.
 /// </summary>
 [MemoryDiagnoser]
 public class CpuEngineBenchmarks
