@@ -16,12 +16,13 @@ static class ClassifyCommand
         var images = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8 };
+        var threads = CpuThreadsOption.Create();
         var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this (decompression-bomb limit).", DefaultValueFactory = _ => ImagePreprocessor.DefaultMaxPixels };
         var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K ImageNet labels.")
         {
-            model, images, top, batch, backend, json, maxPixels,
+            model, images, top, batch, backend, threads, json, maxPixels,
         };
         command.SetAction(parse =>
         {
@@ -29,7 +30,7 @@ static class ClassifyCommand
             if (k < 1) throw new ShuffleNetException($"--top must be >= 1, got {k}");
             if (batchSize < 1) throw new ShuffleNetException($"--batch must be >= 1, got {batchSize}");
             var files = Expand(parse.GetValue(images)!);
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!));
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!), parse.GetValue(threads));
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
             var progress = new ProgressLine(error, files.Count);

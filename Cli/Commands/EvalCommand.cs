@@ -19,10 +19,11 @@ static class EvalCommand
             DefaultValueFactory = _ => "synsets",
         };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 16 };
+        var threads = CpuThreadsOption.Create();
         var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
         var command = new Command("eval", "Top-1 and top-5 accuracy, images per second and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend,
+            model, dir, labels, batch, backend, threads,
         };
         command.SetAction(parse =>
         {
@@ -30,7 +31,7 @@ static class EvalCommand
             if (!Directory.Exists(root)) throw new ShuffleNetException($"{root}: not a folder");
             int batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new ShuffleNetException($"--batch must be >= 1, got {batchSize}");
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!));
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!), parse.GetValue(threads));
             int classes = net.Config.NumClasses;
             var samples = Samples(root, parse.GetValue(labels)!, classes);
             bool large = net.Config.Family == ModelFamily.Large;

@@ -11,17 +11,18 @@ static class RunCommand
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint (converted in memory) or a zoo id (generated weights, seed 0).", Required = true };
         var input = new Option<string>("--input") { Description = "float32 NCHW .npy: N x 3 x 224 x 224, BGR 0..255.", Required = true };
         var outPath = new Option<string>("--output") { Description = "The .npy to write: N x classes logits, or the --layer activation.", Required = true };
+        var threads = CpuThreadsOption.Create();
         var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
         var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
         var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table." };
-        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, layer, profile };
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, threads, layer, profile };
         command.SetAction(parse =>
         {
             var kind = BackendNames.Parse(parse.GetValue(backend)!);
             var (shape, data) = NpyFile.Read(parse.GetValue(input)!);
             if (shape.Length != 4 || shape[1] != 3 || shape[2] != 224 || shape[3] != 224)
                 throw new ShuffleNetException($"{parse.GetValue(input)}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), kind);
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), kind, parse.GetValue(threads));
             output.WriteLine($"device: {net.DeviceDescription}");
             output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
             if (parse.GetValue(profile))

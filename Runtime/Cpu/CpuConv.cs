@@ -109,13 +109,21 @@ internal sealed unsafe class CpuConv : CpuOp
         int channelFloats = _planes.Floats(_bandPhaseRows), hw = _h * _w;
         for (int ci = 0; ci < _cinG; ci++)
             _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[g * _cinG + ci]) * hw, y0, _bandPhaseRows, 0f, planes + (long)ci * channelFloats);
-        var b = new GemmB { Base = planes, RowOffsets = (nint*)_rowOffsets.Pointer, Columns = pixels, RowLength = _wo, RowPitch = _planes.Pitch };
+        // On the planes' pitch grid (when a row of the grid is at least a vector wide) every B row of the band is one
+        // contiguous run, packed with whole vectors; the GEMM drops the pitch - width columns when it stores. Otherwise
+        // B's rows are gathered in runs of the output width.
+        int pitch = _planes.Pitch;
+        bool grid = pitch >= TS.Width;
+        int columns = grid ? (y1 - y0) * pitch : pixels;
+        var b = grid
+            ? new GemmB { Base = planes, RowOffsets = (nint*)_rowOffsets.Pointer, Columns = columns, RowLength = columns, RowPitch = columns }
+            : new GemmB { Base = planes, RowOffsets = (nint*)_rowOffsets.Pointer, Columns = pixels, RowLength = _wo, RowPitch = pitch };
         var c = new GemmC
         {
             Base = _y + ((long)img * _outTotal + _outOffset + g * _coutG) * _ho * _wo + y0 * _wo,
-            RowStride = (nint)_ho * _wo, Columns = pixels,
+            RowStride = (nint)_ho * _wo, Columns = columns, GridPitch = grid ? pitch : 0, GridWidth = _wo,
         };
-        Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _kdim, _bias.Pointer + g * _coutG, b, c, 0, _coutG, 0, pixels, _act, gemmScratch);
+        Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _kdim, _bias.Pointer + g * _coutG, b, c, 0, _coutG, 0, columns, _act, gemmScratch);
     }
 
     public override void Dispose()

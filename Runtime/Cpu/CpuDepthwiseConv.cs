@@ -111,7 +111,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
                 TV acc = s == 1
                     ? WindowS1<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k)
                     : WindowS2<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k);
-                TV v = Act.Apply<TS, TV>(TS.Add(acc, bv), TA.Kind);
+                TV v = TA.Apply<TS, TV>(TS.Add(acc, bv));
                 if (j == _rows.Vectors - 1) TS.StoreMasked(o + x0, v, lastMask);
                 else TS.Store(o + x0, v);
             }
@@ -265,7 +265,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Put<TS, TV, TA>(float* o, TV acc, TV bias, bool last, TV lastMask) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
-        TV v = Act.Apply<TS, TV>(TS.Add(acc, bias), TA.Kind);
+        TV v = TA.Apply<TS, TV>(TS.Add(acc, bias));
         if (last) TS.StoreMasked(o, v, lastMask);
         else TS.Store(o, v);
     }

@@ -70,12 +70,13 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
             int per = (want + _groups - 1) / _groups;
             int width = CpuFeatures.Width(Path) * TileVectors(Path), rows = TileRows(Path);
             int colTiles = (n * _hw + width - 1) / width, rowBlocks = (_mg + rows - 1) / rows;
-            // Split the columns when there are enough tiles for even parts, else the rows (the columns of a small
-            // map are one or two tiles, the second often a sliver).
+            // Split the columns when there are enough tiles for even parts. Otherwise (a small map: a few tiles, the
+            // last often a sliver) split the rows too, but only one part per thread: each row part packs the same B
+            // panels again.
             if (colTiles >= 2 * per) _colParts = per;
             else
             {
-                _mParts = Math.Min(rowBlocks, per);
+                _mParts = Math.Min(rowBlocks, threads);
                 _colParts = Math.Clamp(per / _mParts, 1, colTiles);
             }
         }

@@ -23,13 +23,17 @@ internal unsafe struct GemmB
 }
 
 /// <summary>Where C goes: row m (an output channel) of image i at <c>Base + i * ImageStride + m * RowStride</c>,
-/// <see cref="Columns"/> contiguous values per image.</summary>
+/// <see cref="Columns"/> values per image: contiguous, or with <see cref="GridPitch"/> set, a grid of rows of
+/// <see cref="GridPitch"/> columns of which the first <see cref="GridWidth"/> are stored (at <c>row * GridWidth + x</c>)
+/// and the rest dropped: a convolution computed on its phase planes' pitch. The pitch must be at least a vector.</summary>
 internal unsafe struct GemmC
 {
     public float* Base;
     public nint ImageStride;
     public nint RowStride;
     public int Columns;
+    public int GridPitch;
+    public int GridWidth;
 }
 
 /// <summary>
@@ -104,6 +108,11 @@ internal static unsafe class Gemm
         int kBlocks = (k + KBlock - 1) / KBlock, kc = (k + kBlocks - 1) / kBlocks;
         float* panel = scratch;
         float* cross = scratch + KBlock * 64;   // a crossing tile, [mr][nr]
+        // Grid outputs: per vector of a tile, two (offset, mask) stores: the lanes in the vector's first grid row and
+        // those in the next.
+        TV* gridMasks = stackalloc TV[8];
+        nint* gridOffsets = stackalloc nint[8];
+        Grid grid = default;
         TV* regs = stackalloc TV[32];
         for (int col = c0; col < c1; col += nr)
         {
@@ -121,6 +130,24 @@ internal static unsafe class Gemm
             }
             int img = col / c.Columns, at = col - img * c.Columns;
             bool within = at + cols <= c.Columns;
+            if (c.GridPitch != 0)
+            {
+                if (!within) throw new InvalidOperationException("grid outputs never cross images");
+                for (int v = 0; v < vectors; v++)
+                {
+                    int g0 = at + v * w, gridRow = g0 / c.GridPitch, x = g0 - gridRow * c.GridPitch;
+                    int lanes = v == vectors - 1 ? last : w;
+                    // Lanes [0, inRow) are columns x.. of this grid row (those below the width); lanes from
+                    // pitch - x on are columns 0.. of the next row (a vector spans at most two: the pitch is at least a vector).
+                    int inRow = Math.Min(lanes, Math.Max(0, c.GridWidth - x));
+                    int next = Math.Clamp(lanes - (c.GridPitch - x), 0, c.GridWidth);
+                    gridMasks[2 * v] = TS.Mask(inRow);
+                    gridOffsets[2 * v] = (nint)gridRow * c.GridWidth + x;
+                    gridMasks[2 * v + 1] = Shifted<TS, TV>(c.GridPitch - x, next);
+                    gridOffsets[2 * v + 1] = (nint)(gridRow + 1) * c.GridWidth + x - c.GridPitch;
+                }
+                grid = new Grid(gridMasks, gridOffsets);
+            }
             for (int k0 = 0; k0 < k; k0 += kc)
             {
                 int kn = Math.Min(kc, k - k0);
@@ -134,7 +161,7 @@ internal static unsafe class Gemm
                     nint ldc;
                     if (within)
                     {
-                        cp = c.Base + img * c.ImageStride + row * c.RowStride + at;
+                        cp = c.Base + img * c.ImageStride + row * c.RowStride + (c.GridPitch != 0 ? 0 : at);
                         ldc = c.RowStride;
                     }
                     else
@@ -143,9 +170,14 @@ internal static unsafe class Gemm
                         ldc = nr;
                         if (!first) CopyTile(c, row, rows, col, cols, cross, nr, toC: false);
                     }
-                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final);
-                    if (rows > 4) Dispatch<TS, TV, TA, C8>(vectors, masked, args, mask, regs);
-                    else Dispatch<TS, TV, TA, C4>(vectors, masked, args, mask, regs);
+                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final, c.GridPitch != 0 ? grid : default);
+                    if (c.GridPitch != 0)
+                    {
+                        if (rows > 4) Dispatch<TS, TV, TA, C8, C1>(vectors, masked, args, mask, regs);
+                        else Dispatch<TS, TV, TA, C4, C1>(vectors, masked, args, mask, regs);
+                    }
+                    else if (rows > 4) Dispatch<TS, TV, TA, C8, C0>(vectors, masked, args, mask, regs);
+                    else Dispatch<TS, TV, TA, C4, C0>(vectors, masked, args, mask, regs);
                     if (!within) CopyTile(c, row, rows, col, cols, cross, nr, toC: true);
                 }
             }
@@ -154,7 +186,7 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// Column <paramref name="j"/> of C, rows [m0, m1), as matrix-vector products on 128-bit vectors along the rows
-    /// (one packed weight block of 4 rows per vector, four blocks at a time so four sums are in flight), B read in
+    /// (one packed weight block of 4 rows per vector, eight blocks at a time so eight sums are in flight), B read in
     /// place. Each output is the same chain of fused multiply-adds in k order as in the micro-tile, so the bits are
     /// the same.
     /// </summary>
@@ -164,10 +196,43 @@ internal static unsafe class Gemm
         int img = j / b.Columns, p = j - img * b.Columns;
         float* x = b.Base + img * b.ImageStride + (p / b.RowLength) * (nint)b.RowPitch + p % b.RowLength;
         int ci = j / c.Columns, cp = j - ci * c.Columns;
+        if (c.GridPitch != 0)
+        {
+            int gridRow = cp / c.GridPitch, gx = cp - gridRow * c.GridPitch;
+            if (gx >= c.GridWidth) return;   // a dropped column of the grid
+            cp = gridRow * c.GridWidth + gx;
+        }
         float* y = c.Base + ci * c.ImageStride + cp;
         nint* rowOffsets = b.RowOffsets;
         nint block = 4 * k;
         int row = m0;
+        // Eight blocks (32 rows) at a time: eight independent chains hide the fused multiply-add latency.
+        for (; row + 32 <= m1; row += 32)
+        {
+            float* w = packedW + (long)row * k;
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int kk = 0; kk < k; kk++)
+            {
+                var xv = Vector128.Create(x[rowOffsets[kk]]);
+                float* wk = w + 4 * kk;
+                a0 = Fma.MultiplyAdd(Vector128.Load(wk), xv, a0);
+                a1 = Fma.MultiplyAdd(Vector128.Load(wk + block), xv, a1);
+                a2 = Fma.MultiplyAdd(Vector128.Load(wk + 2 * block), xv, a2);
+                a3 = Fma.MultiplyAdd(Vector128.Load(wk + 3 * block), xv, a3);
+                a4 = Fma.MultiplyAdd(Vector128.Load(wk + 4 * block), xv, a4);
+                a5 = Fma.MultiplyAdd(Vector128.Load(wk + 5 * block), xv, a5);
+                a6 = Fma.MultiplyAdd(Vector128.Load(wk + 6 * block), xv, a6);
+                a7 = Fma.MultiplyAdd(Vector128.Load(wk + 7 * block), xv, a7);
+            }
+            ColumnStore<TA>(a0, bias, row, 4, y, c.RowStride);
+            ColumnStore<TA>(a1, bias, row + 4, 4, y, c.RowStride);
+            ColumnStore<TA>(a2, bias, row + 8, 4, y, c.RowStride);
+            ColumnStore<TA>(a3, bias, row + 12, 4, y, c.RowStride);
+            ColumnStore<TA>(a4, bias, row + 16, 4, y, c.RowStride);
+            ColumnStore<TA>(a5, bias, row + 20, 4, y, c.RowStride);
+            ColumnStore<TA>(a6, bias, row + 24, 4, y, c.RowStride);
+            ColumnStore<TA>(a7, bias, row + 28, 4, y, c.RowStride);
+        }
         for (; row + 16 <= m1; row += 16)
         {
             float* w = packedW + (long)row * k;
@@ -263,35 +328,63 @@ internal static unsafe class Gemm
         }
     }
 
-    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final)
+    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final, Grid grid)
     {
         public readonly float* W = w, B = b, Bias = bias, C = c;
         public readonly int K = k, Kn = kn, Rows = rows;
         public readonly nint Ldb = ldb, Ldc = ldc;
         public readonly bool First = first, Final = final;
+        public readonly Grid Grid = grid;
+    }
+
+    /// <summary>A tile's grid stores (null masks: plain contiguous columns): vector v goes to <c>Offsets[2 v]</c> under
+    /// <c>Masks[2 v]</c> and to <c>Offsets[2 v + 1]</c> under <c>Masks[2 v + 1]</c>, both relative to the row.</summary>
+    readonly struct Grid(void* masks, nint* offsets)
+    {
+        public readonly void* Masks = masks;
+        public readonly nint* Offsets = offsets;
+    }
+
+    /// <summary>A mask of lanes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV Shifted<TS, TV>(int start, int count) where TS : ISimd<TV> where TV : unmanaged
+    {
+        if (count <= 0) return TS.Zero;
+        var upTo = TS.Mask(Math.Min(TS.Width, start + count));
+        var below = TS.Mask(Math.Min(TS.Width, start));
+        // Lanes below start + count but not below start.
+        return TS.Select(below, TS.Zero, upTo);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Dispatch<TS, TV, TA, TM>(int vectors, bool masked, in TileArgs a, TV mask, TV* regs)
-        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst
+    static void Dispatch<TS, TV, TA, TM, TGrid>(int vectors, bool masked, in TileArgs a, TV mask, TV* regs)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst where TGrid : IConst
     {
         switch (vectors, masked)
         {
-            case (1, false): Tile<TS, TV, TA, TM, C1, C0>(a, mask, regs); break;
-            case (1, true): Tile<TS, TV, TA, TM, C1, C1>(a, mask, regs); break;
-            case (2, false): Tile<TS, TV, TA, TM, C2, C0>(a, mask, regs); break;
-            case (2, true): Tile<TS, TV, TA, TM, C2, C1>(a, mask, regs); break;
-            case (3, false): Tile<TS, TV, TA, TM, C3, C0>(a, mask, regs); break;
-            case (3, true): Tile<TS, TV, TA, TM, C3, C1>(a, mask, regs); break;
-            case (4, false): Tile<TS, TV, TA, TM, C4, C0>(a, mask, regs); break;
-            default: Tile<TS, TV, TA, TM, C4, C1>(a, mask, regs); break;
+            case (1, false): Tile<TS, TV, TA, TM, C1, C0, TGrid>(a, mask, regs); break;
+            case (1, true): Tile<TS, TV, TA, TM, C1, C1, TGrid>(a, mask, regs); break;
+            case (2, false): Tile<TS, TV, TA, TM, C2, C0, TGrid>(a, mask, regs); break;
+            case (2, true): Tile<TS, TV, TA, TM, C2, C1, TGrid>(a, mask, regs); break;
+            case (3, false): Tile<TS, TV, TA, TM, C3, C0, TGrid>(a, mask, regs); break;
+            case (3, true): Tile<TS, TV, TA, TM, C3, C1, TGrid>(a, mask, regs); break;
+            case (4, false): Tile<TS, TV, TA, TM, C4, C0, TGrid>(a, mask, regs); break;
+            default: Tile<TS, TV, TA, TM, C4, C1, TGrid>(a, mask, regs); break;
         }
     }
 
     /// <summary>Loads vector <paramref name="v"/> of a C row (a partial sum), masked when it is the last of a masked tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static TV LoadC<TS, TV, TN, TMask>(float* p, int v, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst =>
-        TMask.Value != 0 && v == TN.Value - 1 ? TS.LoadMasked(p + v * TS.Width, mask) : TS.Load(p + v * TS.Width);
+    static TV LoadC<TS, TV, TN, TMask, TGrid>(float* p, int v, TV mask, in Grid grid)
+        where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst where TGrid : IConst
+    {
+        if (TGrid.Value != 0)
+        {
+            TV* m = (TV*)grid.Masks;
+            return TS.Or(TS.LoadMasked(p + grid.Offsets[2 * v], m[2 * v]), TS.LoadMasked(p + grid.Offsets[2 * v + 1], m[2 * v + 1]));
+        }
+        return TMask.Value != 0 && v == TN.Value - 1 ? TS.LoadMasked(p + v * TS.Width, mask) : TS.Load(p + v * TS.Width);
+    }
 
     /// <summary>
     /// One micro-tile: TM (4 or 8) rows x TN vectors of the packed panel, the last vector of C masked when TMask is 1.
@@ -302,8 +395,8 @@ internal static unsafe class Gemm
     /// the k loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Tile<TS, TV, TA, TM, TN, TMask>(in TileArgs a, TV mask, TV* regs)
-        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst where TN : IConst where TMask : IConst
+    static void Tile<TS, TV, TA, TM, TN, TMask, TGrid>(in TileArgs a, TV mask, TV* regs)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TM : IConst where TN : IConst where TMask : IConst where TGrid : IConst
     {
         int nv = TN.Value;
         bool eight = TM.Value == 8;
@@ -331,21 +424,21 @@ internal static unsafe class Gemm
         else
         {
             c00 = c01 = c02 = c03 = TS.Zero;
-            { c00 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 0, mask); if (nv > 1) c01 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 1, mask); if (nv > 2) c02 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 2, mask); if (nv > 3) c03 = LoadC<TS, TV, TN, TMask>(c + 0 * ldc, 3, mask); }
+            { c00 = LoadC<TS, TV, TN, TMask, TGrid>(c + 0 * ldc, 0, mask, a.Grid); if (nv > 1) c01 = LoadC<TS, TV, TN, TMask, TGrid>(c + 0 * ldc, 1, mask, a.Grid); if (nv > 2) c02 = LoadC<TS, TV, TN, TMask, TGrid>(c + 0 * ldc, 2, mask, a.Grid); if (nv > 3) c03 = LoadC<TS, TV, TN, TMask, TGrid>(c + 0 * ldc, 3, mask, a.Grid); }
             c10 = c11 = c12 = c13 = TS.Zero;
-            if (a.Rows > 1) { c10 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 0, mask); if (nv > 1) c11 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 1, mask); if (nv > 2) c12 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 2, mask); if (nv > 3) c13 = LoadC<TS, TV, TN, TMask>(c + 1 * ldc, 3, mask); }
+            if (a.Rows > 1) { c10 = LoadC<TS, TV, TN, TMask, TGrid>(c + 1 * ldc, 0, mask, a.Grid); if (nv > 1) c11 = LoadC<TS, TV, TN, TMask, TGrid>(c + 1 * ldc, 1, mask, a.Grid); if (nv > 2) c12 = LoadC<TS, TV, TN, TMask, TGrid>(c + 1 * ldc, 2, mask, a.Grid); if (nv > 3) c13 = LoadC<TS, TV, TN, TMask, TGrid>(c + 1 * ldc, 3, mask, a.Grid); }
             c20 = c21 = c22 = c23 = TS.Zero;
-            if (a.Rows > 2) { c20 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 0, mask); if (nv > 1) c21 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 1, mask); if (nv > 2) c22 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 2, mask); if (nv > 3) c23 = LoadC<TS, TV, TN, TMask>(c + 2 * ldc, 3, mask); }
+            if (a.Rows > 2) { c20 = LoadC<TS, TV, TN, TMask, TGrid>(c + 2 * ldc, 0, mask, a.Grid); if (nv > 1) c21 = LoadC<TS, TV, TN, TMask, TGrid>(c + 2 * ldc, 1, mask, a.Grid); if (nv > 2) c22 = LoadC<TS, TV, TN, TMask, TGrid>(c + 2 * ldc, 2, mask, a.Grid); if (nv > 3) c23 = LoadC<TS, TV, TN, TMask, TGrid>(c + 2 * ldc, 3, mask, a.Grid); }
             c30 = c31 = c32 = c33 = TS.Zero;
-            if (a.Rows > 3) { c30 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 0, mask); if (nv > 1) c31 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 1, mask); if (nv > 2) c32 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 2, mask); if (nv > 3) c33 = LoadC<TS, TV, TN, TMask>(c + 3 * ldc, 3, mask); }
+            if (a.Rows > 3) { c30 = LoadC<TS, TV, TN, TMask, TGrid>(c + 3 * ldc, 0, mask, a.Grid); if (nv > 1) c31 = LoadC<TS, TV, TN, TMask, TGrid>(c + 3 * ldc, 1, mask, a.Grid); if (nv > 2) c32 = LoadC<TS, TV, TN, TMask, TGrid>(c + 3 * ldc, 2, mask, a.Grid); if (nv > 3) c33 = LoadC<TS, TV, TN, TMask, TGrid>(c + 3 * ldc, 3, mask, a.Grid); }
             c40 = c41 = c42 = c43 = TS.Zero;
-            if (eight && a.Rows > 4) { c40 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 0, mask); if (nv > 1) c41 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 1, mask); if (nv > 2) c42 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 2, mask); if (nv > 3) c43 = LoadC<TS, TV, TN, TMask>(c + 4 * ldc, 3, mask); }
+            if (eight && a.Rows > 4) { c40 = LoadC<TS, TV, TN, TMask, TGrid>(c + 4 * ldc, 0, mask, a.Grid); if (nv > 1) c41 = LoadC<TS, TV, TN, TMask, TGrid>(c + 4 * ldc, 1, mask, a.Grid); if (nv > 2) c42 = LoadC<TS, TV, TN, TMask, TGrid>(c + 4 * ldc, 2, mask, a.Grid); if (nv > 3) c43 = LoadC<TS, TV, TN, TMask, TGrid>(c + 4 * ldc, 3, mask, a.Grid); }
             c50 = c51 = c52 = c53 = TS.Zero;
-            if (eight && a.Rows > 5) { c50 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 0, mask); if (nv > 1) c51 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 1, mask); if (nv > 2) c52 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 2, mask); if (nv > 3) c53 = LoadC<TS, TV, TN, TMask>(c + 5 * ldc, 3, mask); }
+            if (eight && a.Rows > 5) { c50 = LoadC<TS, TV, TN, TMask, TGrid>(c + 5 * ldc, 0, mask, a.Grid); if (nv > 1) c51 = LoadC<TS, TV, TN, TMask, TGrid>(c + 5 * ldc, 1, mask, a.Grid); if (nv > 2) c52 = LoadC<TS, TV, TN, TMask, TGrid>(c + 5 * ldc, 2, mask, a.Grid); if (nv > 3) c53 = LoadC<TS, TV, TN, TMask, TGrid>(c + 5 * ldc, 3, mask, a.Grid); }
             c60 = c61 = c62 = c63 = TS.Zero;
-            if (eight && a.Rows > 6) { c60 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 0, mask); if (nv > 1) c61 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 1, mask); if (nv > 2) c62 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 2, mask); if (nv > 3) c63 = LoadC<TS, TV, TN, TMask>(c + 6 * ldc, 3, mask); }
+            if (eight && a.Rows > 6) { c60 = LoadC<TS, TV, TN, TMask, TGrid>(c + 6 * ldc, 0, mask, a.Grid); if (nv > 1) c61 = LoadC<TS, TV, TN, TMask, TGrid>(c + 6 * ldc, 1, mask, a.Grid); if (nv > 2) c62 = LoadC<TS, TV, TN, TMask, TGrid>(c + 6 * ldc, 2, mask, a.Grid); if (nv > 3) c63 = LoadC<TS, TV, TN, TMask, TGrid>(c + 6 * ldc, 3, mask, a.Grid); }
             c70 = c71 = c72 = c73 = TS.Zero;
-            if (eight && a.Rows > 7) { c70 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 0, mask); if (nv > 1) c71 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 1, mask); if (nv > 2) c72 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 2, mask); if (nv > 3) c73 = LoadC<TS, TV, TN, TMask>(c + 7 * ldc, 3, mask); }
+            if (eight && a.Rows > 7) { c70 = LoadC<TS, TV, TN, TMask, TGrid>(c + 7 * ldc, 0, mask, a.Grid); if (nv > 1) c71 = LoadC<TS, TV, TN, TMask, TGrid>(c + 7 * ldc, 1, mask, a.Grid); if (nv > 2) c72 = LoadC<TS, TV, TN, TMask, TGrid>(c + 7 * ldc, 2, mask, a.Grid); if (nv > 3) c73 = LoadC<TS, TV, TN, TMask, TGrid>(c + 7 * ldc, 3, mask, a.Grid); }
         }
         float* w0 = a.W;
         float* w1 = a.W + 4 * a.K;
@@ -406,7 +499,7 @@ internal static unsafe class Gemm
             b += ldb;
         }
 
-        if (!a.Final)
+        if (!a.Final && TGrid.Value == 0)
         {
             StoreRaw<TS, TV, TN, TMask>(c + 0 * ldc, c00, c01, c02, c03, mask);
             if (a.Rows > 1) StoreRaw<TS, TV, TN, TMask>(c + 1 * ldc, c10, c11, c12, c13, mask);
@@ -418,7 +511,7 @@ internal static unsafe class Gemm
             if (eight && a.Rows > 7) StoreRaw<TS, TV, TN, TMask>(c + 7 * ldc, c70, c71, c72, c73, mask);
             return;
         }
-        if (TA.Kind == ActivationKind.Sigmoid)
+        if (TA.Kind == ActivationKind.Sigmoid || TGrid.Value != 0)
         {
             // Only the accumulators in use are stored: an unused one kept alive would hold a register through the loop.
             regs[0] = c00;
@@ -456,7 +549,8 @@ internal static unsafe class Gemm
                 if (nv > 2) regs[30] = c72;
                 if (nv > 3) regs[31] = c73;
             }
-            SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind);
+            if (TGrid.Value != 0 && TA.Kind != ActivationKind.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
+            else SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
             return;
         }
         StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, mask);
@@ -487,22 +581,54 @@ internal static unsafe class Gemm
         where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst where TMask : IConst
     {
         TV bv = TS.Splat(bias);
-        Put<TS, TV, TN, TMask>(c, 0, Act.Apply<TS, TV>(TS.Add(v0, bv), TA.Kind), mask);
-        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, Act.Apply<TS, TV>(TS.Add(v1, bv), TA.Kind), mask);
-        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, Act.Apply<TS, TV>(TS.Add(v2, bv), TA.Kind), mask);
-        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, Act.Apply<TS, TV>(TS.Add(v3, bv), TA.Kind), mask);
+        Put<TS, TV, TN, TMask>(c, 0, TA.Apply<TS, TV>(TS.Add(v0, bv)), mask);
+        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, TA.Apply<TS, TV>(TS.Add(v1, bv)), mask);
+        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, TA.Apply<TS, TV>(TS.Add(v2, bv)), mask);
+        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, TA.Apply<TS, TV>(TS.Add(v3, bv)), mask);
     }
 
-    /// <summary>Row r of the tile (vectors <c>regs[4 r ..]</c>) plus its bias, activated, into row r of C.</summary>
+    /// <summary>A grid tile from <paramref name="regs"/>: plus the bias and activated when <paramref name="final"/>, as
+    /// partial sums otherwise; each vector in (at most) two masked stores.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void SlowEpilogue<TS, TV, TN, TMask>(TV* regs, int rows, float* bias, float* c, nint ldc, TV mask, ActivationKind act)
+    static void GridEpilogue<TS, TV, TA, TN>(TV* regs, int rows, float* bias, float* c, nint ldc, Grid grid, bool final)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst
+    {
+        TV* m = (TV*)grid.Masks;
+        nint* o = grid.Offsets;
+        for (int r = 0; r < rows; r++)
+        {
+            TV bv = TS.Splat(bias[r]);
+            float* row = c + r * ldc;
+            for (int v = 0; v < TN.Value; v++)
+            {
+                TV value = final ? TA.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv)) : regs[4 * r + v];
+                TS.StoreMasked(row + o[2 * v], value, m[2 * v]);
+                TS.StoreMasked(row + o[2 * v + 1], value, m[2 * v + 1]);
+            }
+        }
+    }
+
+    /// <summary>Row r of the tile (vectors <c>regs[4 r ..]</c>) into row r of C: plus its bias and activated when
+    /// <paramref name="final"/>, as partial sums otherwise; through the grid stores when there is a grid.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void SlowEpilogue<TS, TV, TN, TMask>(TV* regs, int rows, float* bias, float* c, nint ldc, TV mask, ActivationKind act, Grid grid, bool final)
         where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst
     {
         for (int r = 0; r < rows; r++)
         {
             TV bv = TS.Splat(bias[r]);
             float* row = c + r * ldc;
-            for (int v = 0; v < TN.Value; v++) Put<TS, TV, TN, TMask>(row, v, Act.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv), act), mask);
+            for (int v = 0; v < TN.Value; v++)
+            {
+                TV value = final ? Act.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv), act) : regs[4 * r + v];
+                if (grid.Masks != null)
+                {
+                    TV* m = (TV*)grid.Masks;
+                    TS.StoreMasked(row + grid.Offsets[2 * v], value, m[2 * v]);
+                    TS.StoreMasked(row + grid.Offsets[2 * v + 1], value, m[2 * v + 1]);
+                }
+                else Put<TS, TV, TN, TMask>(row, v, value, mask);
+            }
         }
     }
 

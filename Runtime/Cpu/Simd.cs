@@ -192,19 +192,14 @@ internal static class Act
     public static TV Apply<TS, TV>(TV x, ActivationKind kind) where TS : ISimd<TV> where TV : unmanaged => kind switch
     {
         ActivationKind.None => x,
-        ActivationKind.Relu => TS.MaxOrSecond(TS.Zero, x),
-        ActivationKind.HardSwish => TS.Mul(TS.Mul(x, Clamp6<TS, TV>(TS.Add(x, TS.Splat(3f)))), TS.Splat(Sixth)),
-        ActivationKind.HardSigmoid => TS.Mul(Clamp6<TS, TV>(TS.Add(x, TS.Splat(3f))), TS.Splat(Sixth)),
+        ActivationKind.Relu => ActRelu.Apply<TS, TV>(x),
+        ActivationKind.HardSwish => ActHardSwish.Apply<TS, TV>(x),
+        ActivationKind.HardSigmoid => ActHardSigmoid.Apply<TS, TV>(x),
         _ => SigmoidLanes<TS, TV>(x),
     };
 
-    /// <summary>clamp(t, 0, 6) with a NaN kept.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static TV Clamp6<TS, TV>(TV t) where TS : ISimd<TV> where TV : unmanaged =>
-        TS.MinOrSecond(TS.Splat(6f), TS.MaxOrSecond(TS.Zero, t));
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static TV SigmoidLanes<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged
+    internal static TV SigmoidLanes<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged
     {
         for (int i = 0; i < TS.Width; i++) x = TS.With(x, i, Scalar(TS.Get(x, i), ActivationKind.Sigmoid));
         return x;
@@ -246,18 +241,47 @@ internal static class Act
     }
 }
 
-/// <summary>An activation as a type, so that epilogues specialise on it (the JIT folds <c>T.Kind</c> and the switch in
-/// <see cref="Act.Apply{TS, TV}"/>).</summary>
+/// <summary>An activation as a type, so that epilogues specialise on it: <see cref="Apply{TS, TV}"/> is exactly that
+/// activation's formula (the same as <see cref="Act.Apply{TS, TV}"/>), small enough to inline everywhere.</summary>
 internal interface IAct
 {
     static abstract ActivationKind Kind { get; }
+    static abstract TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged;
 }
 
-internal readonly struct ActNone : IAct { public static ActivationKind Kind => ActivationKind.None; }
-internal readonly struct ActRelu : IAct { public static ActivationKind Kind => ActivationKind.Relu; }
-internal readonly struct ActHardSwish : IAct { public static ActivationKind Kind => ActivationKind.HardSwish; }
-internal readonly struct ActHardSigmoid : IAct { public static ActivationKind Kind => ActivationKind.HardSigmoid; }
-internal readonly struct ActSigmoid : IAct { public static ActivationKind Kind => ActivationKind.Sigmoid; }
+internal readonly struct ActNone : IAct
+{
+    public static ActivationKind Kind => ActivationKind.None;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => x;
+}
+
+internal readonly struct ActRelu : IAct
+{
+    public static ActivationKind Kind => ActivationKind.Relu;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => TS.MaxOrSecond(TS.Zero, x);
+}
+
+internal readonly struct ActHardSwish : IAct
+{
+    public static ActivationKind Kind => ActivationKind.HardSwish;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged =>
+        TS.Mul(TS.Mul(x, TS.MinOrSecond(TS.Splat(6f), TS.MaxOrSecond(TS.Zero, TS.Add(x, TS.Splat(3f))))), TS.Splat(Act.Sixth));
+}
+
+internal readonly struct ActHardSigmoid : IAct
+{
+    public static ActivationKind Kind => ActivationKind.HardSigmoid;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged =>
+        TS.Mul(TS.MinOrSecond(TS.Splat(6f), TS.MaxOrSecond(TS.Zero, TS.Add(x, TS.Splat(3f)))), TS.Splat(Act.Sixth));
+}
+
+internal readonly struct ActSigmoid : IAct
+{
+    public static ActivationKind Kind => ActivationKind.Sigmoid;
+    public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => Act.SigmoidLanes<TS, TV>(x);
+}
 
 /// <summary>Compile-time integers for generic specialisation (the JIT folds <c>T.Value</c> to a constant).</summary>
 internal interface IConst

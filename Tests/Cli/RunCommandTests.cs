@@ -26,6 +26,26 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void RunOnTheCpuBackendWithThreadsAndProfile()
+    {
+        const string id = "tiny-shufflenetv2";
+        string output = Path.Combine(_dir, "cpu.npy");
+        string input = Path.Combine(Fixtures.TinyDir(id), "input.npy");
+        var (code, text, err) = Run("run", "--model", Fixtures.Checkpoint(id), "--input", input, "--output", output, "--backend", "cpu", "--threads", "1", "--profile");
+        Assert.True(code == 0, err);
+        Assert.Contains("CPU SIMD engine", text);
+        Assert.Contains("1 thread", text);
+        Assert.Contains("PointwiseConv2d", text);   // the profile table
+        var (_, logits) = NpyFile.Read(output);
+        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(id), "logits.npy"));
+        Assert.InRange(ReferenceExecutorTests.RelativeL2(logits, expected), 0, ReferenceExecutorTests.Tolerance(id));
+
+        var bad = Run("run", "--model", Fixtures.Checkpoint(id), "--input", input, "--output", output, "--backend", "cpu", "--threads", "-2");
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("threads", bad.Err);
+    }
+
+    [Fact]
     public void LayerOptionWritesTheIntermediateActivation()
     {
         const string id = "tiny-shufflenetv1-g3";
