@@ -6,10 +6,11 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 
 /// <summary>
 /// Depthwise k x k convolution (k = 3, 5, 7; stride 1 or 2; zero padding k / 2), vectorised along the output row
-/// and read in place (<see cref="StridedRows"/>: masked loads clip the borders, stride 2 deinterleaves in registers):
-/// each output vector is the sum over the in-range input rows ky and taps kx, in (ky, kx) order from 0 with fused
-/// multiply-adds, plus the bias, activated and stored into the output slice (the last vector of a row masked). No
-/// copy of the input, no scratch. Chunks are ranges of channel planes.
+/// and read in place (<see cref="StridedRows"/>: masked loads clip the borders, stride 2 deinterleaves in registers),
+/// four output rows per pass so each input row is loaded once for all of them: each output vector is the sum over
+/// the in-range input rows ky and taps kx, in (ky, kx) order from 0 with fused multiply-adds, plus the bias,
+/// activated and stored into the output slice (the last vector of a row masked). No copy of the input, no scratch.
+/// Chunks are ranges of channel planes.
 /// </summary>
 [SkipLocalsInit]
 internal sealed unsafe class CpuDepthwiseConv : CpuOp
@@ -27,7 +28,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     {
         if (!op.IsDepthwise) throw new ArgumentException($"{op.Name}: not a depthwise convolution");
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
-        if (op.Kernel % 2 == 0) throw new ArgumentException($"{op.Name}: even kernel {op.Kernel}");
+        if (op.Kernel is not (3 or 5 or 7)) throw new ArgumentException($"{op.Name}: kernel {op.Kernel} (3, 5 or 7 supported)");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
         _c = op.OutChannels;
@@ -91,31 +92,105 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Plane<TS, TV, TA>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
-        if (_k == 3)
-        {
-            Plane3<TS, TV, TA>(src, dst, w, bias);
-            return;
-        }
-        int width = TS.Width, k = _k, pad = k / 2, s = _stride;
+        if (_k == 3) Plane3<TS, TV, TA>(src, dst, w, bias);
+        else if (_k == 5) PlaneK<TS, TV, TA, C5>(src, dst, w, bias);
+        else PlaneK<TS, TV, TA, C7>(src, dst, w, bias);
+    }
+
+    /// <summary>
+    /// k x k for k = 5 or 7 (TK), four output rows at a time like <see cref="Plane3{TS, TV, TA}"/>: each input row's k
+    /// tap vectors (stride 1: k masked loads; stride 2: the even and odd halves of three or four pair runs) are loaded
+    /// once into registers and feed every output row that uses the row, in (ky, kx) order; the weights come in as
+    /// broadcasts from memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void PlaneK<TS, TV, TA, TK>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TK : IConst
+    {
+        int width = TS.Width, k = TK.Value, pad = k / 2, s = _stride, h = _h, iw = _w, wo = _wo, ho = _ho, vectors = _rows.Vectors;
         TV bv = TS.Splat(bias);
-        TV lastMask = TS.Mask(_wo - (_rows.Vectors - 1) * width);
-        for (int y = 0; y < _ho; y++)
+        TV lastMask = TS.Mask(wo - (vectors - 1) * width);
+        int rowsIn = 3 * s + k;   // input rows under four output rows
+        for (int j = 0; j < vectors; j++)
         {
-            int iy0 = y * s - pad;
-            int kyStart = Math.Max(0, -iy0), kyEnd = Math.Min(k, _h - iy0);
-            float* o = dst + y * _wo;
-            for (int j = 0; j < _rows.Vectors; j++)
+            int x0 = j * width;
+            float* m = _rows.Masks(j);
+            // Stride 1: tap kx's mask at [kx]; stride 2: pair i's halves at [2 i], [2 i + 1] (7x7: 4 pairs, 5x5: 3).
+            TV m0 = TS.Load(m), m1 = TS.Load(m + width), m2 = TS.Load(m + 2 * width), m3 = TS.Load(m + 3 * width);
+            TV m4 = TS.Load(m + 4 * width), m5 = TS.Load(m + 5 * width), m6 = TS.Load(m + 6 * width), m7 = TS.Load(m + 7 * width);
+            bool last = j == vectors - 1;
+            for (int y0 = 0; y0 < ho; y0 += 4)
             {
-                int x0 = j * width;
-                float* masks = _rows.Masks(j);
-                TV acc = s == 1
-                    ? WindowS1<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k)
-                    : WindowS2<TS, TV>(src, iy0, kyStart, kyEnd, x0, w, masks, k);
-                TV v = TA.Apply<TS, TV>(TS.Add(acc, bv));
-                if (j == _rows.Vectors - 1) TS.StoreMasked(o + x0, v, lastMask);
-                else TS.Store(o + x0, v);
+                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+                int r0 = y0 * s - pad;
+                for (int d = 0; d < rowsIn; d++)
+                {
+                    int r = r0 + d;
+                    if ((uint)r >= (uint)h) continue;
+                    float* row = src + r * iw;
+                    TV t0, t1, t2, t3, t4, t5, t6;
+                    if (s == 1)
+                    {
+                        float* p = row + x0 - pad;
+                        t0 = TS.LoadMasked(p, m0);
+                        t1 = TS.LoadMasked(p + 1, m1);
+                        t2 = TS.LoadMasked(p + 2, m2);
+                        t3 = TS.LoadMasked(p + 3, m3);
+                        t4 = TS.LoadMasked(p + 4, m4);
+                        t5 = k > 5 ? TS.LoadMasked(p + 5, m5) : TS.Zero;
+                        t6 = k > 5 ? TS.LoadMasked(p + 6, m6) : TS.Zero;
+                    }
+                    else if (k == 7)
+                    {
+                        // Offsets -3..3: odd at shift -2, even and odd at -1, 0, and 1.
+                        float* p = row + 2 * (x0 - 2);
+                        TS.Deinterleave(TS.LoadMasked(p, m0), TS.LoadMasked(p + width, m1), out _, out t0);
+                        TS.Deinterleave(TS.LoadMasked(p + 2, m2), TS.LoadMasked(p + 2 + width, m3), out t1, out t2);
+                        TS.Deinterleave(TS.LoadMasked(p + 4, m4), TS.LoadMasked(p + 4 + width, m5), out t3, out t4);
+                        TS.Deinterleave(TS.LoadMasked(p + 6, m6), TS.LoadMasked(p + 6 + width, m7), out t5, out t6);
+                    }
+                    else
+                    {
+                        // Offsets -2..2: even and odd at shift -1, 0, and even at 1.
+                        float* p = row + 2 * (x0 - 1);
+                        TS.Deinterleave(TS.LoadMasked(p, m0), TS.LoadMasked(p + width, m1), out t0, out t1);
+                        TS.Deinterleave(TS.LoadMasked(p + 2, m2), TS.LoadMasked(p + 2 + width, m3), out t2, out t3);
+                        TS.Deinterleave(TS.LoadMasked(p + 4, m4), TS.LoadMasked(p + 4 + width, m5), out t4, out _);
+                        t5 = t6 = TS.Zero;
+                    }
+                    // Output t of the block uses this row as its ky = d - s t.
+                    int ky = d;
+                    if ((uint)ky < (uint)k) a0 = KRow<TS, TV, TK>(a0, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
+                    ky -= s;
+                    if ((uint)ky < (uint)k) a1 = KRow<TS, TV, TK>(a1, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
+                    ky -= s;
+                    if ((uint)ky < (uint)k) a2 = KRow<TS, TV, TK>(a2, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
+                    ky -= s;
+                    if ((uint)ky < (uint)k) a3 = KRow<TS, TV, TK>(a3, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
+                }
+                float* o = dst + y0 * wo + x0;
+                Put<TS, TV, TA>(o, a0, bv, last, lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
             }
         }
+    }
+
+    /// <summary>One kernel row: <c>acc += w[kx] * t_kx</c> for kx = 0..k-1, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV KRow<TS, TV, TK>(TV acc, float* w, TV t0, TV t1, TV t2, TV t3, TV t4, TV t5, TV t6) where TS : ISimd<TV> where TV : unmanaged where TK : IConst
+    {
+        acc = TS.Fma(TS.Splat(w[0]), t0, acc);
+        acc = TS.Fma(TS.Splat(w[1]), t1, acc);
+        acc = TS.Fma(TS.Splat(w[2]), t2, acc);
+        acc = TS.Fma(TS.Splat(w[3]), t3, acc);
+        acc = TS.Fma(TS.Splat(w[4]), t4, acc);
+        if (TK.Value > 5)
+        {
+            acc = TS.Fma(TS.Splat(w[5]), t5, acc);
+            acc = TS.Fma(TS.Splat(w[6]), t6, acc);
+        }
+        return acc;
     }
 
     /// <summary>
@@ -268,39 +343,6 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         TV v = TA.Apply<TS, TV>(TS.Add(acc, bias));
         if (last) TS.StoreMasked(o, v, lastMask);
         else TS.Store(o, v);
-    }
-
-    TV WindowS1<TS, TV>(float* src, int iy0, int kyStart, int kyEnd, int x0, float* w, float* masks, int k) where TS : ISimd<TV> where TV : unmanaged
-    {
-        int pad = k / 2;
-        TV acc = TS.Zero;
-        for (int ky = kyStart; ky < kyEnd; ky++)
-        {
-            float* row = src + (iy0 + ky) * _w;
-            for (int kx = 0; kx < k; kx++)
-                acc = TS.Fma(TS.Splat(w[ky * k + kx]), StridedRows.Tap<TS, TV>(row, x0, kx, pad, masks), acc);
-        }
-        return acc;
-    }
-
-    TV WindowS2<TS, TV>(float* src, int iy0, int kyStart, int kyEnd, int x0, float* w, float* masks, int k) where TS : ISimd<TV> where TV : unmanaged
-    {
-        int pad = k / 2, shiftMin = _rows.ShiftMin, shifts = _rows.Shifts;
-        TV* even = stackalloc TV[4];
-        TV* odd = stackalloc TV[4];
-        TV acc = TS.Zero;
-        for (int ky = kyStart; ky < kyEnd; ky++)
-        {
-            float* row = src + (iy0 + ky) * _w;
-            for (int i = 0; i < shifts; i++) StridedRows.Pair<TS, TV>(row, x0, shiftMin + i, i, masks, out even[i], out odd[i]);
-            for (int kx = 0; kx < k; kx++)
-            {
-                int q = kx - pad, shift = q >> 1, parity = q & 1;   // q = 2 shift + parity, floor division
-                TV v = parity == 0 ? even[shift - shiftMin] : odd[shift - shiftMin];
-                acc = TS.Fma(TS.Splat(w[ky * k + kx]), v, acc);
-            }
-        }
-        return acc;
     }
 
     public override void Dispose()

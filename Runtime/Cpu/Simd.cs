@@ -294,4 +294,6 @@ internal readonly struct C1 : IConst { public static int Value => 1; }
 internal readonly struct C2 : IConst { public static int Value => 2; }
 internal readonly struct C3 : IConst { public static int Value => 3; }
 internal readonly struct C4 : IConst { public static int Value => 4; }
+internal readonly struct C5 : IConst { public static int Value => 5; }
+internal readonly struct C7 : IConst { public static int Value => 7; }
 internal readonly struct C8 : IConst { public static int Value => 8; }

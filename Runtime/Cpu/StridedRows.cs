@@ -35,8 +35,8 @@ internal sealed unsafe class StridedRows : IDisposable
         Shifts = stride == 1 ? k : FloorDiv(Pad, 2) - ShiftMin + 1;
         // Stride 1: a mask per (vector, tap); stride 2: per (vector, shift, half of the pair).
         int perVector = stride == 1 ? k : 2 * Shifts;
-        // One vector of slack: a 3x3 kernel loads four masks per output vector at either stride.
-        _masks = new NativeBuffer((long)(Vectors * perVector + 1) * width);
+        // Slack: the depthwise kernels load a fixed number of masks per output vector (3x3: four, 5x5 and 7x7: eight).
+        _masks = new NativeBuffer((long)(Vectors * perVector + 8) * width);
         for (int j = 0; j < Vectors; j++)
             for (int m = 0; m < perVector; m++)
                 for (int l = 0; l < width; l++)
