@@ -17,8 +17,11 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 internal sealed unsafe class CpuExecutor : INetworkExecutor
 {
     readonly NetworkGraph _graph;
+    readonly NetworkGraph _fusedGraph;
+    readonly HashSet<int> _fusedAway = [];
+    readonly Dictionary<GraphOp, ResidualAdd> _fusions = new(ReferenceEqualityComparer.Instance);
     readonly Dictionary<GraphOp, CpuOp> _ops = new(ReferenceEqualityComparer.Instance);
-    readonly List<(int Batch, int[] Outputs, MemoryPlan Plan, CpuOp[] Ops)> _plans = [];
+    readonly List<(int Batch, int[] Outputs, MemoryPlan Plan, Step[] Steps)> _plans = [];
     readonly CpuWorkerPool _pool;
     readonly NativeBuffer _pointers;
     readonly long _weightBytes;
@@ -42,6 +45,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
                 _ops[op] = cpu;
                 _weightBytes += cpu.WeightBytes;
             }
+            _fusedGraph = Fuse(_graph);
             _pool = new CpuWorkerPool(threads == 0 ? Environment.ProcessorCount : threads);
             _pool.EnsureScratch(_ops.Values.Max(o => o.ScratchFloats));
             _pointers = new NativeBuffer(_graph.Tensors.Count * (long)(sizeof(nint) / sizeof(float)));
@@ -91,7 +95,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (plan, ops) = PlanFor(n, outputs);
+        var (plan, steps) = PlanFor(n, outputs);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
         EnsureArena(plan);
@@ -103,16 +107,16 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             tensors[NetworkGraph.InputTensor] = x;   // read in place: no op writes the input
             if (Profile is { } profile)
             {
-                foreach (var op in ops)
+                foreach (var step in steps)
                 {
                     long start = Stopwatch.GetTimestamp();
-                    op.Run(_pool, tensors, n);
-                    profile.Add(op.Kernel, Stopwatch.GetElapsedTime(start));
+                    step.Run(_pool, tensors, n);
+                    profile.Add(step.Kernel, Stopwatch.GetElapsedTime(start));
                 }
             }
             else
             {
-                foreach (var op in ops) op.Run(_pool, tensors, n);
+                foreach (var step in steps) step.Run(_pool, tensors, n);
             }
             for (int i = 0; i < outputs.Count; i++)
             {
@@ -121,7 +125,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
                 results[i] = host;
             }
         }
-        LastRunOps = ops.Length;
+        LastRunOps = steps.Length;
         return results;
     }
 
@@ -129,7 +133,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     public TimeSpan[] TimeResident(float[] input, int n, int runs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (plan, ops) = PlanFor(n, [_graph.OutputTensor]);
+        var (plan, steps) = PlanFor(n, [_graph.OutputTensor]);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
         EnsureArena(plan);
@@ -142,30 +146,79 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             for (int i = 0; i < runs; i++)
             {
                 long start = Stopwatch.GetTimestamp();
-                foreach (var op in ops) op.Run(_pool, tensors, n);
+                foreach (var step in steps) step.Run(_pool, tensors, n);
                 times[i] = Stopwatch.GetElapsedTime(start);
             }
         }
-        LastRunOps = ops.Length;
+        LastRunOps = steps.Length;
         return times;
     }
 
-    /// <summary>The cached plan and op list for this batch size and output set (found without allocating).</summary>
-    (MemoryPlan Plan, CpuOp[] Ops) PlanFor(int n, IReadOnlyList<int> outputs)
+    /// <summary>The cached plan and steps for this batch size and output set (found without allocating).</summary>
+    (MemoryPlan Plan, Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs)
     {
         foreach (var entry in _plans)
         {
             if (entry.Batch != n || entry.Outputs.Length != outputs.Count) continue;
             bool same = true;
             for (int i = 0; i < outputs.Count && same; i++) same = entry.Outputs[i] == outputs[i];
-            if (same) return (entry.Plan, entry.Ops);
+            if (same) return (entry.Plan, entry.Steps);
         }
         // Keep the cache small: plans of other batch sizes are rarely reused once a caller settles on one.
         if (_plans.Count >= 16) _plans.Clear();
-        var plan = MemoryPlanner.Plan(_graph, n, outputs);
-        var ops = plan.Ops.Select(op => _ops[op]).ToArray();
-        _plans.Add((n, outputs.ToArray(), plan, ops));
-        return (plan, ops);
+        bool needsBranch = false;
+        foreach (int t in outputs) needsBranch |= _fusedAway.Contains(t);
+        var plan = MemoryPlanner.Plan(needsBranch ? _graph : _fusedGraph, n, outputs);
+        var steps = plan.Ops.Select(op => op is FusedConvAddOp f
+            ? new Step(_ops[f.Conv], _fusions[f])
+            : new Step(_ops[op], null)).ToArray();
+        _plans.Add((n, outputs.ToArray(), plan, steps));
+        return (plan, steps);
+    }
+
+    /// <summary>
+    /// The graph with each residual add fused into the 1x1 convolution just before it (V1's residual blocks), where
+    /// the convolution's output is read by that add alone: one <see cref="FusedConvAddOp"/> reading the convolution's
+    /// input and the residual and writing the add's output, so the memory planner sees when that output is really
+    /// written. Plans use it unless the caller asks for a fused-away tensor.
+    /// </summary>
+    NetworkGraph Fuse(NetworkGraph graph)
+    {
+        var ops = new List<GraphOp>();
+        for (int i = 0; i < graph.Ops.Count; i++)
+        {
+            var op = graph.Ops[i];
+            if (op is ConvOp conv && _ops[conv] is CpuPointwiseConv cpu && i + 1 < graph.Ops.Count && graph.Ops[i + 1] is AddOp add
+                && conv.Output.Tensor != graph.OutputTensor
+                && graph.Ops.Count(o => o.Inputs.Any(r => r.Tensor == conv.Output.Tensor)) == 1
+                && cpu.FusableWith(add, graph.Tensors) is { } residual)
+            {
+                var fused = new FusedConvAddOp(conv, add, add.A.Tensor == conv.Output.Tensor ? add.B : add.A);
+                _fusions[fused] = residual;
+                _fusedAway.Add(conv.Output.Tensor);
+                ops.Add(fused);
+                i++;
+                continue;
+            }
+            ops.Add(op);
+        }
+        return new NetworkGraph
+        {
+            Config = graph.Config, Tensors = graph.Tensors, Ops = ops, OutputTensor = graph.OutputTensor,
+            NamedTensors = graph.NamedTensors, UpstreamAliases = graph.UpstreamAliases,
+        };
+    }
+
+    /// <summary>One op of a pass, or a 1x1 convolution fused with the residual add after it.</summary>
+    internal readonly record struct Step(CpuOp Op, ResidualAdd? Fused)
+    {
+        public string Kernel => Fused is null ? Op.Kernel : Op.Kernel + "+Add";
+
+        public void Run(CpuWorkerPool pool, float** tensors, int n)
+        {
+            if (Fused is { } add) ((CpuPointwiseConv)Op).RunFused(pool, tensors, n, add);
+            else Op.Run(pool, tensors, n);
+        }
     }
 
     /// <summary>One arena, grown when a plan needs more and replaced when the batch size changes, so memory follows
@@ -189,4 +242,12 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         _arena?.Dispose();
         _pointers.Dispose();
     }
+}
+
+/// <summary>A 1x1 convolution and the residual add after it, as one op of the CPU engine's planning graph.</summary>
+internal sealed record FusedConvAddOp(ConvOp Conv, AddOp Add, TensorRead Residual) : GraphOp(Add.Output)
+{
+    public override IEnumerable<TensorRead> Inputs => [Conv.Input, Residual];
+    public override int OutputChannels => Add.Channels;
+    public override long Macs(NetworkGraph g) => Conv.Macs(g);
 }

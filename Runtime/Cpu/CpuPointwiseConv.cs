@@ -20,6 +20,8 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     readonly long _groupFloats;
     float* _x, _y;
     int _n, _colParts, _mParts;
+    ResidualAdd? _residual;   // set for one pass by a fused op
+    float* _r;
 
     public CpuPointwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
         : base(op, path)
@@ -59,7 +61,8 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];
-        _y = tensors[_output];
+        _y = _residual is { } add ? tensors[add.Output] : tensors[_output];
+        _r = _residual is { } add2 ? tensors[add2.Input] : null;
         _n = n;
         _colParts = _mParts = 1;
         long work = (long)n * _groups * _mg * _k * _hw;
@@ -114,8 +117,70 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
             Base = _x, ImageStride = (nint)_inTotal * _hw, RowOffsets = (nint*)_rowOffsets.Pointer + g * _k,
             Columns = _hw, RowLength = _hw, RowPitch = _hw,
         };
+        if (_residual is { } add)
+        {
+            // Fused with the residual add that reads this output: the GEMM writes into the add's output slice, then
+            // this chunk gets act(y + x) while it is still in cache (the same roundings as the separate add).
+            var cf = new GemmC { Base = _y + ((nint)add.OutOffset + g * _mg) * _hw, ImageStride = (nint)add.OutTotal * _hw, RowStride = _hw, Columns = _hw };
+            Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, cf, m0, m1, c0, c1, ActivationKind.None, Pool.Scratch(worker));
+            for (int j = c0; j < c1;)
+            {
+                int img = j / _hw, p = j - img * _hw, run = Math.Min(c1 - j, _hw - p);
+                for (int m = m0; m < m1; m++)
+                {
+                    int ch = g * _mg + m;
+                    float* y = _y + ((long)img * add.OutTotal + add.OutOffset + ch) * _hw + p;
+                    float* r = _r + ((long)img * add.InputTotal + add.Sources[ch]) * _hw + p;
+                    AddInPlace<TS, TV>(y, r, run, add.Activation);
+                }
+                j += run;
+            }
+            return;
+        }
         var c = new GemmC { Base = _y + ((nint)_outOffset + g * _mg) * _hw, ImageStride = (nint)_outTotal * _hw, RowStride = _hw, Columns = _hw };
         Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, c, m0, m1, c0, c1, _act, Pool.Scratch(worker));
+    }
+
+    /// <summary><c>y = act(y + r)</c> over <paramref name="count"/> floats.</summary>
+    static void AddInPlace<TS, TV>(float* y, float* r, int count, ActivationKind act) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int i = 0, w = TS.Width;
+        for (; i + w <= count; i += w) TS.Store(y + i, Act.Apply<TS, TV>(TS.Add(TS.Load(y + i), TS.Load(r + i)), act));
+        if (i < count)
+        {
+            var mask = TS.Mask(count - i);
+            TS.StoreMasked(y + i, Act.Apply<TS, TV>(TS.Add(TS.LoadMasked(y + i, mask), TS.LoadMasked(r + i, mask)), act), mask);
+        }
+    }
+
+    /// <summary>Whether <paramref name="add"/> can be fused into this convolution: it reads the whole output, in
+    /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
+    public int InputTensor => _input;
+    public int OutputTensor => _output;
+
+    public ResidualAdd? FusableWith(AddOp add, IReadOnlyList<TensorInfo> tensors)
+    {
+        if (_act != ActivationKind.None || _outOffset != 0 || _outTotal != _groups * _mg) return null;
+        TensorRead mine, other;
+        if (add.A.Tensor == _output && add.A.View.IsIdentity) (mine, other) = (add.A, add.B);
+        else if (add.B.Tensor == _output && add.B.View.IsIdentity) (mine, other) = (add.B, add.A);
+        else return null;
+        if (add.Channels != _outTotal || other.Tensor == _output || add.Output.Tensor == _output || add.Output.Tensor == other.Tensor) return null;
+        var input = tensors[other.Tensor];
+        if (input.Height * input.Width != _hw || tensors[add.Output.Tensor].Height * tensors[add.Output.Tensor].Width != _hw) return null;
+        // The add's output must not be what the GEMM reads (the convolution's own input); the executor also checks
+        // that their places in the arena do not overlap.
+        if (add.Output.Tensor == _input) return null;
+        return new ResidualAdd(add.Output.Tensor, tensors[add.Output.Tensor].Channels, add.Output.ChannelOffset,
+            other.Tensor, input.Channels, Sources(other.View, add.Channels), Kind(add.Activation));
+    }
+
+    /// <summary>Runs this convolution fused with <paramref name="add"/> (from <see cref="FusableWith"/>).</summary>
+    public void RunFused(CpuWorkerPool pool, float** tensors, int n, ResidualAdd add)
+    {
+        _residual = add;
+        try { Run(pool, tensors, n); }
+        finally { _residual = null; }
     }
 
     public override void Dispose()
@@ -125,3 +190,6 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         _rowOffsets.Dispose();
     }
 }
+
+/// <summary>A residual add fused into the 1x1 convolution before it: <c>out[OutOffset + c] = act(conv[c] + input[Sources[c]])</c>.</summary>
+internal sealed record ResidualAdd(int Output, int OutTotal, int OutOffset, int Input, int InputTotal, int[] Sources, ActivationKind Activation);

@@ -130,6 +130,30 @@ public class CpuEngineTests(ITestOutputHelper log)
         Assert.True(net.AllocatedBytes > weights.Graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float));
     }
 
+    /// <summary>V1's residual adds run fused into the 1x1 convolution before them, with the same bits as separately
+    /// (asking for the convolutions' outputs too keeps them unfused).</summary>
+    [Theory]
+    [InlineData("shufflenetv1-g3-1.0x", 1)]
+    [InlineData("shufflenetv1-g8-0.5x", 3)]
+    public void ResidualAddsAreFusedWithTheSameBits(string id, int n)
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 8);
+        var g = weights.Graph;
+        var input = Enumerable.Range(1, n).SelectMany(i => FullSizeTests.SyntheticImage(i)).ToArray();
+        using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
+        net.Profile = new ShuffleNetGpu.Runtime.Execution.OpProfile();
+        var fused = net.Run(input);
+        int adds = g.Ops.Count(o => o is ShuffleNetGpu.Networks.Graph.AddOp);
+        Assert.Equal(g.Ops.Count - adds, net.LastRunOps);
+        Assert.Contains(net.Profile.Rows, r => r.Kernel == "PointwiseConv2d+Add");
+        net.Profile = null;
+
+        var branches = g.Ops.OfType<ShuffleNetGpu.Networks.Graph.AddOp>().Select(a => a.A.Tensor).Distinct().ToList();
+        var separate = net.RunTensors(input, [g.OutputTensor, .. branches])[0];
+        Assert.Equal(g.Ops.Count, net.LastRunOps);
+        Assert.True(fused.AsSpan().SequenceEqual(separate), $"{id}: the fused adds change the result");
+    }
+
     [Fact]
     public void EngineFactsAndLayersAndNaN()
     {
