@@ -30,7 +30,7 @@ public static class CheckpointConverter
         string source = Path.GetFileName(checkpointPath);
         var byName = new Dictionary<string, TorchTensor>();
         foreach (var t in checkpoint.Tensors) byName[t.Name] = t;
-        var shapes = byName.Where(kv => !IsTrainingOnly(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        var shapes = byName.Where(kv => !TrainingOnlyTensors.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
 
         if (options.ExpectedModelId is { } id) CheckReleased(id, shapes, source);
         var config = ArchitectureInference.Infer(shapes, source);
@@ -68,8 +68,9 @@ public static class CheckpointConverter
         return weights;
     }
 
-    /// <summary>The <c>predict_56/28/14</c> heads of Large and ExLarge are used only in training.</summary>
-    public static bool IsTrainingOnly(string name) => name.StartsWith("predict_", StringComparison.Ordinal);
+    /// <summary>The <c>predict_56/28/14</c> heads of Large and ExLarge are used only in training
+    /// (the rule lives in <see cref="TrainingOnlyTensors"/>, which inference uses too).</summary>
+    public static bool IsTrainingOnly(string name) => TrainingOnlyTensors.Contains(name);
 
     static void CheckReleased(string id, IReadOnlyDictionary<string, int[]> shapes, string source)
     {

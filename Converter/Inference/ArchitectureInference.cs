@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using ShuffleNetGpu.Networks;
 
@@ -36,9 +37,12 @@ public static partial class ArchitectureInference
     /// <summary>Name lookups that fail with a message naming the file and the missing tensor.</summary>
     sealed class ShapeTable(IReadOnlyDictionary<string, int[]> shapes, string source)
     {
+        readonly NamePrefixIndex _prefixes = new(shapes.Keys);
+
         public bool Has(string name) => shapes.ContainsKey(name);
-        public bool HasPrefix(string prefix) => shapes.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        public bool HasPrefix(string prefix) => _prefixes.Contains(prefix);
         public IEnumerable<string> Names => shapes.Keys;
+        public int Count => shapes.Count;
 
         public int[] Shape(string name, int rank)
         {
@@ -50,7 +54,7 @@ public static partial class ArchitectureInference
         public int Dim(string name, int rank, int axis) => Shape(name, rank)[axis];
         public ArchitectureException Fail(string what) => new($"{source}: {what}");
 
-        /// <summary>How many consecutive <c>{prefix}{i}.</c> blocks exist, i from 0.</summary>
+        /// <summary>How many consecutive <c>{prefix}{i}.</c> blocks exist, i from 0 (one index lookup per block).</summary>
         public int CountBlocks(string prefix)
         {
             int n = 0;
@@ -169,7 +173,8 @@ public static partial class ArchitectureInference
         };
     }
 
-    [GeneratedRegex(@"^features\.(\d+)\.conv\.0\.interstellar(\d+)([a-z])_(shufflenet_3x3|shufflenet_5x5|shufflenet_7x7|xception_3x3)_branch2a\.weight$")]
+    // [0-9], not \d: .NET's \d matches every Unicode digit, which int parsing then rejects.
+    [GeneratedRegex(@"^features\.([0-9]+)\.conv\.0\.interstellar([0-9]+)([a-z])_(shufflenet_3x3|shufflenet_5x5|shufflenet_7x7|xception_3x3)_branch2a\.weight$")]
     private static partial Regex DetNasUnit();
 
     static readonly string[] DetNasOps = ["shufflenet_3x3", "shufflenet_5x5", "shufflenet_7x7", "xception_3x3"];
@@ -177,18 +182,20 @@ public static partial class ArchitectureInference
     static ModelConfig InferDetNas(ShapeTable t)
     {
         int stem = t.Dim("first_conv.conv.weight", 4, 0);
-        var ops = new Dictionary<int, (string Tag, int Choice)>();
+        // Blocks are numbered 0, 1, ... and each has its own tensors, so a number of at least the tensor count is
+        // never reached (the matcher then names that tensor as not part of the configuration).
+        var ops = new (string Tag, int Choice)?[t.Count];
         foreach (var name in t.Names)
         {
             var m = DetNasUnit().Match(name);
-            if (m.Success)
-                ops[int.Parse(m.Groups[1].Value)] = (m.Groups[2].Value + m.Groups[3].Value, Array.IndexOf(DetNasOps, m.Groups[4].Value));
+            if (m.Success && BlockNumber(t, name, m.Groups[1].Value) is var block && block < ops.Length)
+                ops[block] = (m.Groups[2].Value + m.Groups[3].Value, Array.IndexOf(DetNasOps, m.Groups[4].Value));
         }
         int count = t.CountBlocks("features.");
         var blocks = new List<BlockFacts>();
         for (int i = 0; i < count; i++)
         {
-            if (!ops.TryGetValue(i, out var op)) throw t.Fail($"block features.{i} has no features.{i}.conv.0.interstellar*_branch2a.weight tensor");
+            if (ops[i] is not { } op) throw t.Fail($"block features.{i} has no features.{i}.conv.0.interstellar*_branch2a.weight tensor");
             string p = $"features.{i}";
             string unit = $"interstellar{op.Tag}_{DetNasOps[op.Choice]}";
             bool stride2 = t.HasPrefix($"{p}.proj_conv.");
@@ -206,6 +213,10 @@ public static partial class ArchitectureInference
             Choices = blocks.Select(b => b.Choice).ToArray(),
         };
     }
+
+    static int BlockNumber(ShapeTable t, string name, string digits) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int block) ? block
+            : throw t.Fail($"tensor {name} has a block number beyond {int.MaxValue}");
 
     static int[] ThreeConvStem(ShapeTable t) => Enumerable.Range(0, 3).Select(i => t.Dim($"first_conv.{i}.conv.weight", 4, 0)).ToArray();
 

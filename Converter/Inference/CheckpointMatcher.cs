@@ -28,7 +28,7 @@ public static class CheckpointMatcher
 
         foreach (var (name, tensor) in tensors)
         {
-            if (expected.Contains(name) || CheckpointConverter.IsTrainingOnly(name)) continue;
+            if (expected.Contains(name) || TrainingOnlyTensors.Contains(name)) continue;
             const string counter = ".num_batches_tracked";
             if (name.EndsWith(counter, StringComparison.Ordinal) && batchNorms.Contains(name[..^counter.Length])) continue;
             if (graph.UpstreamAliases.TryGetValue(name, out var twin))

@@ -13,12 +13,13 @@ internal static class LegacyCheckpointReader
 
     public static List<TorchTensor> Read(Stream stream)
     {
+        long fileBytes = stream.Length - stream.Position;
         var input = new BoundedReader(stream);
         ReadHeader(input);
 
         var storages = new StorageTable();
         object? root = RestrictedUnpickler.Load(input, "the object pickle", storages.Resolve);
-        var tensors = new TensorAssembler(StateDictExtractor.Extract(root));
+        var tensors = new TensorAssembler(StateDictExtractor.Extract(root), storages, fileBytes);
 
         object? keyList = RestrictedUnpickler.Load(input, "the storage-key pickle", null);
         if (keyList is not PickleList keys)
@@ -39,7 +40,11 @@ internal static class LegacyCheckpointReader
                 throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' at byte {offset} holds {count} elements, but the pickle declares {declared}");
             long bytes = count * type.ElementSize();   // no overflow: declared counts are at most long.MaxValue / 8
             input.Need(bytes);                         // before allocating: a claim of 10^12 elements fails here
-            if (tensors.Needs(key)) ReadStorage(input, key, bytes, tensors);
+            if (tensors.Needs(key))
+            {
+                tensors.CheckMemory();                 // once, after the first storage is known to be in the file
+                ReadStorage(input, key, bytes, tensors);
+            }
             else input.Skip(bytes);                    // storages of skipped entries (optimizer state)
         }
         return tensors.Finish();

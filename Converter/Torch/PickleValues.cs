@@ -26,11 +26,15 @@ internal sealed class PickleList
     public List<object?> Items { get; } = [];
 }
 
-/// <summary>A dict or OrderedDict. Python dicts keep insertion order; setting a key again keeps its place.</summary>
+/// <summary>A dict or OrderedDict. Python dicts keep insertion order; setting a key again keeps its place.
+/// Only string keys are indexed (and so deduplicated): they are the only keys ever looked up, and .NET hashes
+/// strings with a per-process random seed, so no file can make them collide. Other keys (ints, tuples...) are
+/// only appended: Int64's hash is fixed (k * (2^32 + 1) all hash to 0), so indexing them would let a small file
+/// make each insert walk all earlier keys, and Python's own rule (1 == 1.0 == True) is more than a comparer.</summary>
 internal sealed class PickleDict(bool isOrderedDict)
 {
     private readonly List<KeyValuePair<object?, object?>> _entries = [];
-    private readonly Dictionary<object, int> _indexOfKey = [];
+    private readonly Dictionary<string, int> _indexOfKey = new(StringComparer.Ordinal);
 
     public bool IsOrderedDict { get; } = isOrderedDict;
     public int Count => _entries.Count;
@@ -38,11 +42,10 @@ internal sealed class PickleDict(bool isOrderedDict)
 
     public void Set(object? key, object? value)
     {
-        // Only scalar keys are indexed; other keys (tuples...) are never looked up, so they are just appended.
-        if (key is string or long or bool or double or BigInteger)
+        if (key is string name)
         {
-            if (_indexOfKey.TryGetValue(key, out int i)) { _entries[i] = new(key, value); return; }
-            _indexOfKey[key] = _entries.Count;
+            if (_indexOfKey.TryGetValue(name, out int i)) { _entries[i] = new(key, value); return; }
+            _indexOfKey[name] = _entries.Count;
         }
         _entries.Add(new(key, value));
     }

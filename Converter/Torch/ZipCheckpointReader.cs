@@ -36,8 +36,9 @@ internal static class ZipCheckpointReader
         object? rootObject = null;
         WithEntry(pickleEntry, pickleEntry.Length, archiveBytes, "data.pkl", b =>
             rootObject = RestrictedUnpickler.Load(new BoundedReader(new MemoryStream(b, 0, (int)pickleEntry.Length, writable: false)), "data.pkl", storages.Resolve));
-        var tensors = new TensorAssembler(StateDictExtractor.Extract(rootObject));
+        var tensors = new TensorAssembler(StateDictExtractor.Extract(rootObject), storages, archiveBytes);
 
+        var storageEntries = new List<(string Key, ZipArchiveEntry Entry, long Bytes)>();
         foreach (string key in tensors.StorageKeys)
         {
             storages.TryGet(key, out var type, out long numel);
@@ -46,8 +47,11 @@ internal static class ZipCheckpointReader
             long bytes = numel * type.ElementSize();
             if (entry.Length != bytes)
                 throw new TorchFormatError($"storage '{PickleValues.Truncate(key)}' should be {numel} x {type} = {bytes} bytes, but its zip entry holds {entry.Length}");
-            WithEntry(entry, bytes, archiveBytes, "storage " + key, b => tensors.Fill(key, b.AsSpan(0, (int)bytes)));
+            storageEntries.Add((key, entry, bytes));
         }
+        tensors.CheckMemory();
+        foreach (var (key, entry, bytes) in storageEntries)
+            WithEntry(entry, bytes, archiveBytes, "storage " + key, b => tensors.Fill(key, b.AsSpan(0, (int)bytes)));
         return tensors.Finish();
     }
 

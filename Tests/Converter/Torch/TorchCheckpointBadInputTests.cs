@@ -175,6 +175,28 @@ public sealed class TorchCheckpointBadInputTests
     }
 
     [Fact]
+    public void Int_dict_keys_that_all_hash_alike_are_read_in_linear_time()
+    {
+        // Keys k * (2^32 + 1) all hash to 0 as Int64: in a hash table each insert would walk all earlier keys.
+        const int Keys = 80_000, PerSetItems = 1000;
+        byte[] file = TorchTestFiles.Legacy(w =>
+        {
+            w.EmptyDict().Str("state_dict").Global("collections", "OrderedDict").EmptyTuple().Reduce()
+                .Str("w").Tensor("FloatStorage", "0", 1, 0, [1], [1], legacy: true).SetItem().SetItem();
+            w.Str("optimizer").EmptyDict();
+            for (int k = 0; k < Keys; k += PerSetItems)
+            {
+                w.Mark();
+                for (int j = k; j < k + PerSetItems; j++) w.Int(j * ((1L << 32) + 1)).None();
+                w.SetItems();
+            }
+            w.SetItem();
+        }, ("0", 1, TorchTestFiles.Floats(7)));
+        var checkpoint = Deadline.Within(TimeSpan.FromSeconds(2), () => TorchCheckpointReader.Read(new MemoryStream(file), Name));
+        Assert.Equal(7f, Assert.Single(checkpoint.Tensors).Data.Single());
+    }
+
+    [Fact]
     public void Overlong_storage_key_is_refused()
     {
         byte[] file = TorchTestFiles.Legacy(TorchTestFiles.StateDict(true, ("w", new string('7', 2000), 1, [1])));
