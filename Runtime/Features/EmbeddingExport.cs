@@ -39,29 +39,31 @@ public static class EmbeddingExport
         var failed = new List<(string, string)>();
         using var group = new AtomicFileWriter();
         using var rows = new NpyRowWriter(group, npyPath, [size]);
-        using var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true);
-        for (int start = 0; start < files.Count; start += batchSize)
+        // The file list is closed (flushed into the group's stream) before the group commits.
+        using (var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true))
         {
-            var batch = new List<float[]>();
-            foreach (var file in files.Skip(start).Take(batchSize))
+            for (int start = 0; start < files.Count; start += batchSize)
             {
-                try
+                var batch = new List<float[]>();
+                foreach (var file in files.Skip(start).Take(batchSize))
                 {
-                    batch.Add(ImagePreprocessor.Load(file, large, maxPixels));
-                    list.WriteLine(Path.GetRelativePath(root, file));
+                    try
+                    {
+                        batch.Add(ImagePreprocessor.Load(file, large, maxPixels));
+                        list.WriteLine(Path.GetRelativePath(root, file));
+                    }
+                    catch (ShuffleNetException e)
+                    {
+                        failed.Add((file, e.Message));
+                        unreadable?.Invoke(file, e.Message);
+                    }
                 }
-                catch (ShuffleNetException e)
-                {
-                    failed.Add((file, e.Message));
-                    unreadable?.Invoke(file, e.Message);
-                }
+                if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray()));
+                progress?.Invoke(Math.Min(start + batchSize, files.Count));
             }
-            if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray()));
-            progress?.Invoke(Math.Min(start + batchSize, files.Count));
         }
         if (rows.Rows == 0)
             throw new ShuffleNetException($"{root}: none of the {files.Count} images could be read; {npyPath} was not written");
-        list.Flush();
         rows.Finish();
         group.Commit();
         return new EmbeddingExportResult(rows.Rows, size, failed);
