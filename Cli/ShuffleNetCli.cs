@@ -1,11 +1,17 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using ShuffleNetGpu.Cli.Commands;
+using ShuffleNetGpu.Cli.Options;
 
 namespace ShuffleNetGpu.Cli;
 
-/// <summary>The <c>shufflenet</c> command: a thin shell over the library. Errors: one line on stderr, exit code 1.</summary>
+/// <summary>The <c>shufflenet</c> command: a thin shell over the library. Errors are one line on stderr: exit code 2
+/// for a usage error (a command line to change: parse errors, bad option values, an output that is an input), 1 for
+/// a runtime error (bad input files, a missing backend, unreadable images).</summary>
 public static class ShuffleNetCli
 {
+    public const int UsageExitCode = 2, RuntimeExitCode = 1;
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("ShuffleNet-Series on GPUs and CPUs: convert checkpoints, inspect and run models.")
@@ -25,15 +31,28 @@ public static class ShuffleNetCli
             EmbedCommand.Create(output, error),
         };
         var parse = root.Parse(args);
+        // System.CommandLine answers a parse error with the whole help on stdout; here it is one line on stderr
+        // (stdout stays what --json promises), pointing at the help.
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            string command = parse.CommandResult.Command == root ? "shufflenet" : $"shufflenet {parse.CommandResult.Command.Name}";
+            error.WriteLine($"error: {OneLine(string.Join("; ", parse.Errors.Select(e => e.Message).Distinct()))} (see '{command} --help')");
+            return UsageExitCode;
+        }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
             return parse.Invoke(config);
         }
+        catch (UsageException e)
+        {
+            error.WriteLine($"error: {OneLine(e.Message)}");
+            return UsageExitCode;
+        }
         catch (Exception e) when (IsUserError(e))
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
-            return 1;
+            return RuntimeExitCode;
         }
     }
 

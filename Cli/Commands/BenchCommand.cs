@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Runtime.Backends;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -16,20 +17,18 @@ static class BenchCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "A zoo id (generated weights), a .safetensors file or a checkpoint.", Required = true };
-        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
-        var batches = new Option<string>("--batch") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,64,256" };
-        var runs = new Option<int>("--runs") { Description = "Timed runs per batch size (the median is reported).", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first (kernel JIT, caches, arena).", DefaultValueFactory = _ => 3 };
+        var backend = BackendOption.Create();
+        var batches = NumberOption.List("--batch", "Comma-separated batch sizes.", "1,64,256", min: 1, max: 4096);
+        var runs = NumberOption.Create("--runs", "Timed runs per batch size (the median is reported).", defaultValue: 20, min: 1);
+        var warmup = NumberOption.Create("--warmup", "Untimed runs first (kernel JIT, caches, arena).", defaultValue: 3, min: 0);
         var json = new Option<bool>("--json") { Description = "One JSON object per batch size, one per line." };
         var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
             { model, backend, batches, runs, warmup, json };
         command.SetAction(parse =>
         {
-            var kind = BackendNames.Parse(parse.GetValue(backend)!);
-            var sizes = ParseBatches(parse.GetValue(batches)!);
+            var kind = parse.GetValue(backend);
+            var sizes = parse.GetValue(batches)!;
             int timed = parse.GetValue(runs), untimed = parse.GetValue(warmup);
-            if (timed < 1) throw new ShuffleNetException($"--runs {timed}: at least 1 timed run is needed");
-            if (untimed < 0) throw new ShuffleNetException($"--warmup {untimed}: must be 0 or more");
             string name = parse.GetValue(model)!;
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
             bool asJson = parse.GetValue(json);
@@ -81,14 +80,6 @@ static class BenchCommand
         var sorted = values.Order().ToArray();
         int m = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-    }
-
-    static int[] ParseBatches(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new ShuffleNetException("--batch: give at least one batch size, e.g. 1,64,256");
-        return parts.Select(p => int.TryParse(p, out int n) && n is >= 1 and <= 4096 ? n
-            : throw new ShuffleNetException($"--batch: '{p}' is not a batch size between 1 and 4096")).ToArray();
     }
 
     /// <summary>A deterministic batch of pixel-like values (0..255): the speed does not depend on the values.</summary>

@@ -1,36 +1,41 @@
 using System.CommandLine;
 using System.Text.Json;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks;
-using ShuffleNetGpu.Runtime.Backends;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
 static class ClassifyCommand
 {
-    static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga", ".tif", ".tiff"];
-
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint or a zoo id (generated weights).", Required = true };
+        var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint or a zoo id (generated weights: not a prediction).", Required = true };
         var images = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
-        var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
-        var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8 };
+        var top = NumberOption.Create("--top", "How many classes to show per image.", defaultValue: 5, min: 1);
+        var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 8, min: 1);
         var threads = CpuThreadsOption.Create();
-        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var backend = BackendOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this (decompression-bomb limit).", DefaultValueFactory = _ => ImagePreprocessor.DefaultMaxPixels };
-        var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K ImageNet labels.")
+        var maxPixels = NumberOption.Create("--max-pixels", "Refuse images larger than this (decompression-bomb limit).", ImagePreprocessor.DefaultMaxPixels, min: 1L);
+        var labels = new Option<string?>("--labels")
         {
-            model, images, top, batch, backend, threads, json, maxPixels,
+            Description = "A text file naming the classes, one label per line, as many lines as the model has classes (default: ImageNet's names for a 1000-class model, else class numbers).",
+        };
+        var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K labels.")
+        {
+            model, images, top, batch, backend, threads, json, maxPixels, labels,
         };
         command.SetAction(parse =>
         {
             int k = parse.GetValue(top), batchSize = parse.GetValue(batch);
-            if (k < 1) throw new ShuffleNetException($"--top must be >= 1, got {k}");
-            if (batchSize < 1) throw new ShuffleNetException($"--batch must be >= 1, got {batchSize}");
+            bool asJson = parse.GetValue(json);
             var files = Expand(parse.GetValue(images)!);
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!), parse.GetValue(threads));
+            string modelName = parse.GetValue(model)!;
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(modelName), parse.GetValue(backend), parse.GetValue(threads));
+            var names = ClassLabels.For(net.Config.NumClasses, parse.GetValue(labels));
+            string? warning = ModelSource.IsGenerated(modelName) ? ModelSource.GeneratedWarning : null;
+            if (warning is not null) error.WriteLine($"warning: {modelName}: {warning}");
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
             var progress = new ProgressLine(error, files.Count);
@@ -48,7 +53,7 @@ static class ClassifyCommand
                     var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());
                     int classes = logits.Length / loaded.Count;
                     for (int i = 0; i < loaded.Count; i++)
-                        Print(output, loaded[i].File, Softmax.TopK(logits.AsSpan(i * classes, classes), k), parse.GetValue(json));
+                        Print(output, loaded[i].File, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
                 }
                 progress.Report(Math.Min(start + batchSize, files.Count));
             }
@@ -64,30 +69,22 @@ static class ClassifyCommand
         var files = new List<string>();
         foreach (var p in paths)
         {
-            if (Directory.Exists(p)) files.AddRange(ImageFiles(p));
+            if (Directory.Exists(p)) files.AddRange(ImageFolder.NonEmpty(p));
             else files.Add(p); // a missing or unreadable file is reported by the loader, naming it
         }
         return files;
     }
 
-    /// <summary>The image files below <paramref name="folder"/> (by extension, recursively), in ordinal order.</summary>
-    public static IEnumerable<string> ImageFiles(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal);
-
-    static void Print(TextWriter output, string file, IReadOnlyList<(int Class, double Probability)> best, bool json)
+    static void Print(TextWriter output, string file, IReadOnlyList<(int Class, double Probability)> best, ClassLabels names, bool json, string? warning)
     {
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                file,
-                top = best.Select(b => new { @class = b.Class, label = ImageNetLabels.Of(b.Class), probability = Math.Round(b.Probability, 6) }),
-            }));
+            var top = best.Select(b => new { @class = b.Class, label = names.Of(b.Class), probability = Math.Round(b.Probability, 6) });
+            output.WriteLine(warning is null ? JsonSerializer.Serialize(new { file, top }) : JsonSerializer.Serialize(new { file, warning, top }));
             return;
         }
         output.WriteLine(file);
-        foreach (var (c, prob) in best) output.WriteLine($"  {prob,8:P2}  {c,4}  {ImageNetLabels.Of(c)}");
+        foreach (var (c, prob) in best) output.WriteLine($"  {prob,8:P2}  {c,4}  {names.Of(c)}");
     }
 }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Converter;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -17,6 +18,7 @@ static class ConvertCommand
         };
         command.SetAction(parse =>
         {
+            OutputPath.Check("--output", parse.GetValue(outPath)!, ".safetensors", parse.GetValue(checkpoint));
             var options = new ConvertOptions { ExpectedModelId = parse.GetValue(model), AllowNonFinite = parse.GetValue(allowNonFinite) };
             var weights = CheckpointConverter.ConvertToFile(parse.GetValue(checkpoint)!, parse.GetValue(outPath)!, options);
             output.WriteLine($"{parse.GetValue(outPath)}: {ShuffleNetGpu.Networks.Weights.ModelWeights.JsonFamilyName(weights.Config.Family)}, {weights.Graph.Parameters:N0} parameters, {weights.Graph.Macs:N0} multiply-adds");

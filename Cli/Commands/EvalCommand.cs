@@ -1,26 +1,26 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks;
-using ShuffleNetGpu.Runtime.Backends;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
 /// <summary>Top-1/top-5 accuracy over an ImageNet-style folder: one sub-folder per class.</summary>
 static class EvalCommand
 {
+    static readonly string[] LabelKinds = ["index", "synsets"];
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint or a zoo id.", Required = true };
         var dir = new Argument<string>("dir") { Description = "One sub-folder per class holding that class's images." };
-        var labels = new Option<string>("--labels")
-        {
-            Description = "How sub-folders name classes: 'index' (the class number) or 'synsets' (WordNet ids; sorted, they are the class order, so all classes must be present).",
-            DefaultValueFactory = _ => "synsets",
-        };
-        var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 16 };
+        var labels = ChoiceOption.Create("--labels",
+            "How sub-folders name classes: 'index' (the class number) or 'synsets' (WordNet ids; sorted, they are the class order, so all classes must be present).",
+            LabelKinds, defaultValue: "synsets");
+        var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 16, min: 1);
         var threads = CpuThreadsOption.Create();
-        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var backend = BackendOption.Create();
         var command = new Command("eval", "Top-1 and top-5 accuracy, images per second and unreadable files, over an ImageNet-style folder.")
         {
             model, dir, labels, batch, backend, threads,
@@ -30,8 +30,7 @@ static class EvalCommand
             string root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new ShuffleNetException($"{root}: not a folder");
             int batchSize = parse.GetValue(batch);
-            if (batchSize < 1) throw new ShuffleNetException($"--batch must be >= 1, got {batchSize}");
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), BackendNames.Parse(parse.GetValue(backend)!), parse.GetValue(threads));
+            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), parse.GetValue(backend), parse.GetValue(threads));
             int classes = net.Config.NumClasses;
             var samples = Samples(root, parse.GetValue(labels)!, classes);
             bool large = net.Config.Family == ModelFamily.Large;
@@ -96,8 +95,8 @@ static class EvalCommand
                 for (int i = 0; i < folders.Length; i++) labelOf[folders[i]] = i;
                 break;
             default:
-                throw new ShuffleNetException($"--labels must be 'index' or 'synsets', got '{labels}'");
+                throw new UsageException(ChoiceOption.Check("--labels", labels, LabelKinds)!);
         }
-        return folders.SelectMany(f => ClassifyCommand.ImageFiles(f).Select(file => (file, labelOf[f]))).ToList();
+        return folders.SelectMany(f => ImageFolder.Files(f).Select(file => (file, labelOf[f]))).ToList();
     }
 }

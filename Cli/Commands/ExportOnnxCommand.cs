@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Converter.Onnx;
 using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Weights;
@@ -11,7 +12,7 @@ static class ExportOnnxCommand
     {
         var model = new Argument<string>("model") { Description = "A converted .safetensors file, a checkpoint, or a zoo id (generated weights)." };
         var outPath = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
-        var batch = new Option<int?>("--batch") { Description = "A fixed batch size (default: a dynamic batch dimension 'N')." };
+        var batch = NumberOption.Optional("--batch", "A fixed batch size (default: a dynamic batch dimension 'N').", min: 1);
         var command = new Command("export-onnx", $"Write the model as ONNX (opset {OnnxExporter.Opset}): input 'input' [N, 3, 224, 224] float32, output 'logits' [N, classes].")
         {
             model, outPath, batch,
@@ -20,7 +21,7 @@ static class ExportOnnxCommand
         {
             string name = parse.GetValue(model)!, path = parse.GetValue(outPath)!;
             int? fixedBatch = parse.GetValue(batch);
-            if (fixedBatch is < 1) throw new ShuffleNetException($"--batch {fixedBatch} must be at least 1");
+            OutputPath.Check("--output", path, ".onnx", name);
             var weights = ModelSource.Weights(name);
             OnnxExporter.Export(weights, path, fixedBatch);
             string origin = ModelZoo.TryGet(name, out _) ? " with generated weights" : "";

@@ -1,42 +1,68 @@
 using System.CommandLine;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Networks.Graph;
-using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
-/// <summary>Backbone feature maps C2..C5 (and the pooled embedding) of an image or a batch, one .npy per map.</summary>
+/// <summary>
+/// Backbone feature maps C2..C5 (and the pooled embedding) of an image or a batch, one .npy per map. The folder then
+/// holds exactly this run's maps: the maps are committed together (<see cref="AtomicFileWriter"/>), and the maps this
+/// command writes but this run did not ask for (an earlier run's <c>c4.npy</c> beside a new <c>c3.npy</c>) are removed,
+/// since a reader could not tell them from this run's. Other files in the folder are left alone.
+/// </summary>
 static class FeaturesCommand
 {
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint, a zoo id or a candidate string (generated weights).", Required = true };
         var input = new Argument<string>("input") { Description = "An image file (preprocessed as upstream evaluation does) or a float32 .npy of N x 3 x 224 x 224." };
-        var stages = new Option<string>("--stages") { Description = "Which maps, comma-separated: 2..5 = C2..C5 at strides 4, 8, 16, 32.", DefaultValueFactory = _ => "2,3,4,5" };
+        var stages = new Option<int[]>("--stages")
+        {
+            Description = "Which maps, comma-separated: 2..5 = C2..C5 at strides 4, 8, 16, 32.",
+            DefaultValueFactory = _ => [.. StageOutputs.All],
+            CustomParser = result =>
+            {
+                try { return StageOutputs.Parse(result.Tokens.Count > 0 ? result.Tokens[^1].Value : ""); }
+                catch (InvalidStageException e) { result.AddError($"--stages: {e.Message}"); return []; }
+            },
+        };
         var embedding = new Option<bool>("--embedding") { Description = "Also write embedding.npy: the N x D vector the classifier reads." };
-        var outDir = new Option<string>("--output", "-o") { Description = "The folder to write c2.npy ... c5.npy (N x C x H x W) and embedding.npy into (created if absent).", Required = true };
-        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var outDir = new Option<string>("--output", "-o")
+        {
+            Description = "The folder to write c2.npy ... c5.npy (N x C x H x W) and embedding.npy into (created if absent); those of them not asked for this time are removed.",
+            Required = true,
+        };
+        var backend = BackendOption.Create();
         var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval.")
         {
             model, input, stages, embedding, outDir, backend,
         };
         command.SetAction(parse =>
         {
-            int[] wanted = StageOutputs.Parse(parse.GetValue(stages)!);
+            int[] wanted = parse.GetValue(stages)!;
             bool withEmbedding = parse.GetValue(embedding);
-            if (wanted.Length == 0 && !withEmbedding) throw new ShuffleNetException("features: --stages is empty and --embedding is not given: nothing to write");
-            var kind = BackendNames.Parse(parse.GetValue(backend)!);
-            var weights = ModelSource.Weights(parse.GetValue(model)!);
-            var (_, batch) = NetworkInput.Load(parse.GetValue(input)!, weights.Config.Family);
-            using var net = ShuffleNet.FromWeights(weights, kind);
+            if (wanted.Length == 0 && !withEmbedding) throw new UsageException("--stages: empty, and --embedding is not given: nothing to write");
+            string dir = parse.GetValue(outDir)!, inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
+            var owned = StageOutputs.All.Select(k => $"c{k}").Append("embedding").Select(name => Path.Combine(dir, name + ".npy")).ToList();
+            foreach (var path in owned) OutputPath.RefuseInput("--output", path, inputPath, modelName);
+            var weights = ModelSource.Weights(modelName);
+            var (_, batch) = NetworkInput.Load(inputPath, weights.Config.Family);
+            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend));
             var maps = net.Features(batch, wanted, withEmbedding);
-            string dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            foreach (var map in maps.All)
+            using (var group = new AtomicFileWriter())
             {
-                string path = Path.Combine(dir, map.Name + ".npy");
-                NpyFile.Write(path, map.Shape, map.Data);
-                output.WriteLine($"{path}: {string.Join(" x ", map.Shape)}");
+                foreach (var map in maps.All) NpyFile.Write(group, Path.Combine(dir, map.Name + ".npy"), map.Shape, map.Data);
+                group.Commit();
+            }
+            foreach (var map in maps.All) output.WriteLine($"{Path.Combine(dir, map.Name + ".npy")}: {string.Join(" x ", map.Shape)}");
+            var written = maps.All.Select(m => Path.Combine(dir, m.Name + ".npy")).ToHashSet();
+            foreach (var stale in owned.Where(p => !written.Contains(p) && File.Exists(p)))
+            {
+                File.Delete(stale);
+                output.WriteLine($"{stale}: removed (an earlier run's, not asked for this time)");
             }
             return 0;
         });

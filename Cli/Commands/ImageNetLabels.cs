@@ -5,6 +5,9 @@ namespace ShuffleNetGpu.Cli.Commands;
 /// <summary>The ImageNet-1k class names in the standard index order (<c>data/imagenet_classes.txt</c>, embedded).</summary>
 static class ImageNetLabels
 {
+    /// <summary>ImageNet-1k's class count: only a model with this many classes gets these names.</summary>
+    public const int Count = 1000;
+
     static readonly Lazy<string[]> Names = new(() =>
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("imagenet_classes.txt")
@@ -13,5 +16,5 @@ static class ImageNetLabels
         return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
     });
 
-    public static string Of(int index) => index < Names.Value.Length ? Names.Value[index] : $"class {index}";
+    public static string Of(int index) => Names.Value[index];
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShuffleNetGpu.Cli.Options;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Networks;
@@ -17,16 +18,15 @@ static class InfoCommand
         var all = new Option<bool>("--all") { Description = "Every released configuration." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
         var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass: arena, weights and peak bytes at --batch." };
-        var batch = new Option<int>("--batch") { Description = "Batch size of the --memory plan.", DefaultValueFactory = _ => 1 };
+        var batch = NumberOption.Create("--batch", "Batch size of the --memory plan.", defaultValue: 1, min: 1);
         var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch };
         command.SetAction(parse =>
         {
             string? name = parse.GetValue(model);
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(all) == (name is not null))
-                throw new ShuffleNetException("info: give either a MODEL or --all");
+                throw new UsageException("info: give either a MODEL or --all");
             int? planBatch = parse.GetValue(memory) ? parse.GetValue(batch) : null;
-            if (planBatch is < 1) throw new ShuffleNetException($"--batch {planBatch}: must be at least 1");
             var rows = parse.GetValue(all)
                 ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch)).ToList()
                 : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch)];

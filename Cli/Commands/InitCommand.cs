@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Networks;
 using ShuffleNetGpu.Networks.Weights;
 
@@ -18,8 +19,8 @@ static class InitCommand
         var scales = new Option<string?>("--scales") { Description = "With --family oneshot: one channel scale per block (0.2, 0.4, ..., 1.6)." };
         var width = new Option<string?>("--width") { Description = "With --family: v2plus small|medium|large; detnas 300m (20 choices) or 1.3g|3.8g (40 choices)." };
         var outPath = new Option<string>("--output", "-o") { Description = "The .safetensors file to write.", Required = true };
-        var seed = new Option<int>("--seed") { Description = "Random seed (the same seed gives the same file).", DefaultValueFactory = _ => 0 };
-        var classes = new Option<int>("--classes") { Description = "Classifier outputs.", DefaultValueFactory = _ => ModelZoo.ImageNetClasses };
+        var seed = NumberOption.Create("--seed", "Random seed (the same seed gives the same file).", defaultValue: 0, min: int.MinValue);
+        var classes = NumberOption.Create("--classes", "Classifier outputs.", defaultValue: ModelZoo.ImageNetClasses, min: 1);
         var command = new Command("init", "Write a released configuration or a search-space candidate with deterministic random weights (activations of order 1 through the depth).")
         {
             id, family, arch, scales, width, outPath, seed, classes,
@@ -29,13 +30,15 @@ static class InitCommand
             string? name = parse.GetValue(id), familyName = parse.GetValue(family);
             int numClasses = parse.GetValue(classes);
             if ((name is null) == (familyName is null))
-                throw new ShuffleNetException("init: give either a MODEL (id or candidate string) or --family with --arch");
+                throw new UsageException("init: give either a MODEL (id or candidate string) or --family with --arch");
             if (familyName is null && new[] { arch, scales, width }.Any(o => parse.GetResult(o) is not null))
-                throw new ShuffleNetException("init: --arch, --scales and --width go with --family");
+                throw new UsageException("init: --arch, --scales and --width go with --family");
+            string path = parse.GetValue(outPath)!;
+            OutputPath.Check("--output", path, ".safetensors");
             ModelConfig config;
             if (familyName is not null)
             {
-                string choices = parse.GetValue(arch) ?? throw new ShuffleNetException("init: --family needs --arch (one block choice per block)");
+                string choices = parse.GetValue(arch) ?? throw new UsageException("init: --family needs --arch (one block choice per block)");
                 var parts = new List<string> { familyName, choices };
                 if (parse.GetValue(scales) is { } s) parts.Add("scales=" + s);
                 if (parse.GetValue(width) is { } w) parts.Add("width=" + w);
@@ -51,7 +54,6 @@ static class InitCommand
             }
             else config = ModelZoo.Get(name!, numClasses);
             var weights = WeightGenerator.Generate(config, parse.GetValue(seed));
-            string path = parse.GetValue(outPath)!;
             weights.Save(path, new Dictionary<string, string> { ["model_id"] = name! });
             output.WriteLine($"{path}: {name} with generated weights (seed {parse.GetValue(seed)})");
             return 0;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -12,13 +12,14 @@ static class RunCommand
         var input = new Option<string>("--input") { Description = "float32 NCHW .npy: N x 3 x 224 x 224, BGR 0..255.", Required = true };
         var outPath = new Option<string>("--output") { Description = "The .npy to write: N x classes logits, or the --layer activation.", Required = true };
         var threads = CpuThreadsOption.Create();
-        var backend = new Option<string>("--backend") { Description = $"One of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "auto" };
+        var backend = BackendOption.Create();
         var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
         var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table." };
         var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, threads, layer, profile };
         command.SetAction(parse =>
         {
-            var kind = BackendNames.Parse(parse.GetValue(backend)!);
+            var kind = parse.GetValue(backend);
+            OutputPath.Check("--output", parse.GetValue(outPath)!, ".npy", parse.GetValue(input), parse.GetValue(model));
             var (shape, data) = NpyFile.Read(parse.GetValue(input)!);
             if (shape.Length != 4 || shape[1] != 3 || shape[2] != 224 || shape[3] != 224)
                 throw new ShuffleNetException($"{parse.GetValue(input)}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");

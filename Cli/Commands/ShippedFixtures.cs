@@ -12,7 +12,7 @@ static class ShippedFixtures
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "fixtures", "tiny", probeCase, "checkpoint.pth.tar")))
                     return dir.FullName;
-        throw new ShuffleNetException("the shipped fixtures/ folder was not found; run from the repository (dotnet run --project Cli -- ...) or pass --fixtures DIR");
+        throw new ShuffleNetException("the shipped fixtures/ folder was not found; run from the repository or a bundle that carries fixtures/, or pass --fixtures DIR (verify)");
     }
 
     /// <summary>Every case folder under <paramref name="tinyDir"/> that holds the three files a check needs.</summary>

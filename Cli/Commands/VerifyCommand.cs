@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Converter;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;
@@ -62,8 +63,10 @@ static class VerifyCommand
             foreach (var b in probe.Where(b => !b.IsPresent)) output.WriteLine($"# {b.Name}: not present ({b.Detail})");
             return probe.Where(b => b.IsPresent).Select(b => b.Kind).ToList();
         }
-        var kinds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(BackendNames.Parse).Distinct().ToList();
-        if (kinds.Count == 0) throw new ShuffleNetException("--backend: name at least one backend");
+        var kinds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => BackendNames.TryParse(n, out var kind) ? kind : throw new UsageException(ChoiceOption.Check("--backend", n, BackendNames.ValidNames)!))
+            .Distinct().ToList();
+        if (kinds.Count == 0) throw new UsageException("--backend: name at least one backend, or 'present'");
         return kinds;
     }
 }

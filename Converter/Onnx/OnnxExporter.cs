@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
+using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using GraphActivation = ShuffleNetGpu.Networks.Graph.Activation;
@@ -40,20 +41,7 @@ public static class OnnxExporter
         if (Directory.Exists(full)) throw new ShuffleNetException($"{path}: is a folder, expected an .onnx file name");
         var model = ToModel(weights, batch);
 
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                model.WriteTo(f);
-                f.Flush(true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFileWriter.Write(full, model.WriteTo);
     }
 
     /// <summary>The model in memory (for callers that hand the bytes to a runtime directly).</summary>

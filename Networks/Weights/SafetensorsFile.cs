@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using ShuffleNetGpu.Networks.IO;
 
 namespace ShuffleNetGpu.Networks.Weights;
 
@@ -18,11 +19,10 @@ public static class SafetensorsFile
     /// <summary>Headers of these models are well under 1 MB; anything far larger is a corrupt or hostile file.</summary>
     public const long MaxHeaderBytes = 16 << 20;
 
-    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it: a failure leaves nothing behind.</summary>
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it (<see cref="AtomicFileWriter"/>):
+    /// a failure leaves nothing behind.</summary>
     public static void Write(string path, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(dir)) throw new ShuffleNetException($"{path}: output folder {dir} does not exist");
         var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
         {
@@ -53,29 +53,19 @@ public static class SafetensorsFile
         // Pad the JSON with spaces so the data starts 8-byte aligned, as the reference writer does.
         while ((header.Length & 7) != 0) header.WriteByte((byte)' ');
 
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFileWriter.Write(path, f =>
         {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            f.Write(len);
+            header.Position = 0;
+            header.CopyTo(f);
+            foreach (var t in tensors)
             {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
-                f.Write(len);
-                header.Position = 0;
-                header.CopyTo(f);
-                foreach (var t in tensors)
-                {
-                    if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
-                    f.Write(MemoryMarshal.AsBytes(t.Data.AsSpan()));
-                }
-                f.Flush(true);
+                if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
+                f.Write(MemoryMarshal.AsBytes(t.Data.AsSpan()));
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
     }
 
     public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)

@@ -74,7 +74,8 @@ public sealed class ComputeDevice : IDisposable
     public static ComputeDevice Create(BackendKind kind, OptimizationLevel? level = null)
     {
         IlgpuNativeLibraries.EnsureRegistered();
-        level ??= LevelFromEnvironment();
+        // The environment's level is read only where an ILGPU device is about to be built (LevelFromEnvironment in
+        // each Create*): a bad value must not break the cpu backend, nor Auto on a machine where it picks cpu.
         switch (kind)
         {
             case BackendKind.Cuda:
@@ -112,7 +113,7 @@ public sealed class ComputeDevice : IDisposable
             "O0" => OptimizationLevel.O0,
             "O1" => OptimizationLevel.O1,
             "O2" => OptimizationLevel.O2,
-            _ => throw new BackendException($"{OptimizationVariable}='{text}': expected O0, O1 or O2"),
+            _ => throw new BackendException($"{OptimizationVariable}='{text}': expected O0, O1 or O2 (or unset); it is read by the ILGPU backends only"),
         };
     }
 
@@ -172,6 +173,7 @@ public sealed class ComputeDevice : IDisposable
             reason = scan.Reason;
             return null;
         }
+        level ??= LevelFromEnvironment();
         var context = CreateContext(level, b => b.Cuda(BackendDiscovery.IsUsableByIlgpu));
         try
         {
@@ -205,6 +207,7 @@ public sealed class ComputeDevice : IDisposable
                 ?? $"no GPU device (present, used only by --backend opencl: {string.Join(", ", scan.Usable.Select(d => d.Name.Trim()))})";
             return null;
         }
+        level ??= LevelFromEnvironment();
         // The device we will pick is the first of the same ranking applied to the context's devices below.
         bool needsCompatibility = !OpenCLCompatibility.IsNativelySupported(candidates[0]);
         if (gpuOnly && needsCompatibility && level is { } asked && asked < OpenCLCompatibility.RequiredLevel)
@@ -253,6 +256,7 @@ public sealed class ComputeDevice : IDisposable
 
     private static ComputeDevice CreateIlgpuCpu(OptimizationLevel? level)
     {
+        level ??= LevelFromEnvironment();
         var context = CreateContext(level, b => b.CPU(BackendDiscovery.CpuDevice));
         try
         {

@@ -1,5 +1,6 @@
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Features;
@@ -10,8 +11,9 @@ public sealed record EmbeddingExportResult(int Rows, int EmbeddingSize, IReadOnl
 /// <summary>
 /// The pooled embedding (<see cref="ShuffleNet.Embed"/>) of many image files, in batches, to one <c>.npy</c> of
 /// [rows, D] and a text file naming each row's image: line i is the file of row i, relative to the folder the
-/// files were listed from. Both are written beside their targets and renamed into place at the end, so a failed run
-/// leaves neither half-written. Rows stream to disk: memory holds one batch.
+/// files were listed from. Both are written beside their targets and renamed into place together at the end (one
+/// <see cref="AtomicFileWriter"/> group), so a failed run leaves neither half-written nor a mismatched pair; when no
+/// image can be read nothing is written. Rows stream to disk: memory holds one batch.
 /// </summary>
 public static class EmbeddingExport
 {
@@ -35,12 +37,11 @@ public static class EmbeddingExport
         bool large = net.Config.Family == ModelFamily.Large;
         int size = net.EmbeddingSize;
         var failed = new List<(string, string)>();
-        var names = new List<string>();
-        string listPath = FileListPath(npyPath);
-        string listTemp = NpyFile.TempPath(listPath);
-        try
+        using var group = new AtomicFileWriter();
+        using var rows = new NpyRowWriter(group, npyPath, [size]);
+        // The file list is closed (flushed into the group's stream) before the group commits.
+        using (var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true))
         {
-            using var rows = new NpyRowWriter(npyPath, [size]);
             for (int start = 0; start < files.Count; start += batchSize)
             {
                 var batch = new List<float[]>();
@@ -49,7 +50,7 @@ public static class EmbeddingExport
                     try
                     {
                         batch.Add(ImagePreprocessor.Load(file, large, maxPixels));
-                        names.Add(Path.GetRelativePath(root, file));
+                        list.WriteLine(Path.GetRelativePath(root, file));
                     }
                     catch (ShuffleNetException e)
                     {
@@ -60,14 +61,11 @@ public static class EmbeddingExport
                 if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray()));
                 progress?.Invoke(Math.Min(start + batchSize, files.Count));
             }
-            File.WriteAllLines(listTemp, names);
-            rows.Commit();
-            File.Move(listTemp, listPath, overwrite: true);
-            return new EmbeddingExportResult(rows.Rows, size, failed);
         }
-        finally
-        {
-            if (File.Exists(listTemp)) File.Delete(listTemp);
-        }
+        if (rows.Rows == 0)
+            throw new ShuffleNetException($"{root}: none of the {files.Count} images could be read; {npyPath} was not written");
+        rows.Finish();
+        group.Commit();
+        return new EmbeddingExportResult(rows.Rows, size, failed);
     }
 }

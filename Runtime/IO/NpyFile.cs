@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using ShuffleNetGpu.Networks.IO;
 
 namespace ShuffleNetGpu.Runtime.IO;
 
@@ -71,34 +72,23 @@ public static partial class NpyFile
         return (shape, data);
     }
 
-    /// <summary>Writes a version-1 float32 file through a temporary file and a rename.</summary>
+    /// <summary>Writes a version-1 float32 file through a temporary file and a rename (<see cref="AtomicFileWriter"/>).</summary>
     public static void Write(string path, ReadOnlySpan<int> shape, ReadOnlySpan<float> data)
+    {
+        using var writer = new AtomicFileWriter();
+        Write(writer, path, shape, data);
+        writer.Commit();
+    }
+
+    /// <summary>Adds <paramref name="path"/> to <paramref name="group"/>: it appears when the group commits, with the others.</summary>
+    public static void Write(AtomicFileWriter group, string path, ReadOnlySpan<int> shape, ReadOnlySpan<float> data)
     {
         long count = 1;
         foreach (int d in shape) count *= d;
         if (count != data.Length) throw new ArgumentException($"{data.Length} values do not fill shape ({string.Join(", ", shape.ToArray())})");
-        string temp = TempPath(path);
-        try
-        {
-            using (var f = new FileStream(temp, FileMode.CreateNew))
-            {
-                f.Write(Header(shape));
-                f.Write(MemoryMarshal.AsBytes(data));
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-
-    /// <summary>A temporary file name beside <paramref name="path"/> (whose folder must exist), for a write then a rename.</summary>
-    internal static string TempPath(string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(dir)) throw new NpyFormatException($"{path}: output folder {dir} does not exist");
-        return Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var f = group.Open(path);
+        f.Write(Header(shape));
+        f.Write(MemoryMarshal.AsBytes(data));
     }
 
     /// <summary>Magic, version 1, header length and a float32 C-order header for <paramref name="shape"/>, padded with

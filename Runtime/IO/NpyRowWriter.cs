@@ -1,29 +1,37 @@
 using System.Runtime.InteropServices;
+using ShuffleNetGpu.Networks.IO;
 
 namespace ShuffleNetGpu.Runtime.IO;
 
 /// <summary>
 /// Writes a float32 .npy of [rows, ...rowShape] whose row count is known only at the end, without holding the rows:
-/// rows go to a temporary file beside the target under a header with room for any count; <see cref="Commit"/> writes
-/// the final count into the header and renames the file into place. Disposed uncommitted, the temporary file is deleted
-/// and the target is left as it was.
+/// rows go to a temporary file beside the target (an <see cref="AtomicFileWriter"/>) under a header with room for any
+/// count; <see cref="Commit"/> writes the final count into the header and renames the file into place. Disposed
+/// uncommitted, or when the rename fails, the temporary file is deleted and the target is left as it was.
 /// </summary>
 public sealed class NpyRowWriter : IDisposable
 {
-    readonly string _path, _temp;
     readonly int[] _rowShape;
     readonly int _rowLength, _headerLength;
+    readonly AtomicFileWriter _writer;
+    readonly bool _ownsWriter;
     FileStream? _file;
 
-    public NpyRowWriter(string path, ReadOnlySpan<int> rowShape)
+    public NpyRowWriter(string path, ReadOnlySpan<int> rowShape) : this(new AtomicFileWriter(), ownsWriter: true, path, rowShape) { }
+
+    /// <summary>A row writer whose file is one of <paramref name="group"/>'s: it appears when the group commits
+    /// (call <see cref="Finish"/> first), together with the group's other files.</summary>
+    public NpyRowWriter(AtomicFileWriter group, string path, ReadOnlySpan<int> rowShape) : this(group, ownsWriter: false, path, rowShape) { }
+
+    NpyRowWriter(AtomicFileWriter writer, bool ownsWriter, string path, ReadOnlySpan<int> rowShape)
     {
-        _path = path;
+        _writer = writer;
+        _ownsWriter = ownsWriter;
         _rowShape = rowShape.ToArray();
         _rowLength = _rowShape.Aggregate(1, (a, b) => checked(a * b));
         if (_rowLength < 1) throw new ArgumentException("rows must hold at least one value", nameof(rowShape));
         _headerLength = NpyFile.Header([int.MaxValue, .. _rowShape]).Length; // room for any row count
-        _temp = NpyFile.TempPath(path);
-        _file = new FileStream(_temp, FileMode.CreateNew);
+        _file = writer.Open(path);
         _file.Write(NpyFile.Header([0, .. _rowShape], _headerLength));
     }
 
@@ -40,22 +48,27 @@ public sealed class NpyRowWriter : IDisposable
         Rows += rows.Length / _rowLength;
     }
 
-    /// <summary>Writes the row count into the header and moves the file to its path (replacing any file there).</summary>
-    public void Commit()
+    /// <summary>Writes the row count into the header; the file appears when its group commits.</summary>
+    public void Finish()
     {
         var file = _file ?? throw new ObjectDisposedException(nameof(NpyRowWriter));
         file.Position = 0;
         file.Write(NpyFile.Header([Rows, .. _rowShape], _headerLength));
-        file.Dispose();
+        file.Position = file.Length;
+    }
+
+    /// <summary>Writes the row count into the header and moves the file to its path (replacing any file there).</summary>
+    public void Commit()
+    {
+        if (!_ownsWriter) throw new InvalidOperationException("this writer's file belongs to a group: Finish it and commit the group");
+        Finish();
         _file = null;
-        File.Move(_temp, _path, overwrite: true);
+        _writer.Commit();
     }
 
     public void Dispose()
     {
-        if (_file is null) return;
-        _file.Dispose();
         _file = null;
-        File.Delete(_temp);
+        if (_ownsWriter) _writer.Dispose();
     }
 }

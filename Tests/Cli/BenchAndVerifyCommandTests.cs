@@ -85,13 +85,13 @@ public class BenchAndVerifyCommandTests
     }
 
     [Theory]
-    [InlineData("--batch", "0", "'0' is not a batch size")]
-    [InlineData("--batch", "1,x", "'x' is not a batch size")]
-    [InlineData("--runs", "0", "--runs 0")]
+    [InlineData("--batch", "0", "--batch: expected an integer between 1 and 4096, got '0'")]
+    [InlineData("--batch", "1,x", "--batch: expected an integer between 1 and 4096, got 'x'")]
+    [InlineData("--runs", "0", "--runs: expected an integer >= 1, got '0'")]
     public void BenchRefusesBadArguments(string option, string value, string message)
     {
         var (code, _, error) = CliRunner.Run("bench", "--model", "shufflenetv2-0.5x", "--backend", "ilgpu-cpu", option, value);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // a usage error
         Assert.Contains(message, error);
     }
 }

@@ -66,20 +66,20 @@ public sealed class CandidateCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "init", "--family", "v2plus", "--arch", "3,0,3,1,1,1,0,0,2,0,2,1,1,0,2,0,2,1,3,2", "--width", "small", "-o", "OUT" }, "entry 0 = 3 (Xception)")]
-    [InlineData(new[] { "init", "--family", "oneshot", "--arch", Searched, "--scales", "1.4,1.2", "-o", "OUT" }, "takes 20 channel scales")]
-    [InlineData(new[] { "init", "--family", "oneshot", "-o", "OUT" }, "--arch")]
-    [InlineData(new[] { "init", "shufflenetv2-0.5x", "--arch", "0,1", "-o", "OUT" }, "--family")]
-    [InlineData(new[] { "init", "-o", "OUT" }, "--family")]
-    [InlineData(new[] { "info", "detnas:0,1,9" }, "entry 2 = 9")]
-    [InlineData(new[] { "run", "--model", "oneshot:0,0,3,1,1,1,0,0,2,0,2,1,1,0,2,0,2,1,3,2:scales=1.0", "--input", "X", "--output", "OUT" }, "takes 20 channel scales")]
-    [InlineData(new[] { "info", "oneshot:0,5" }, "entry 1 = 5")]
-    public void BadCandidatesAreOneLineErrorsAndWriteNothing(string[] args, string mentioned)
+    [InlineData(new[] { "init", "--family", "v2plus", "--arch", "3,0,3,1,1,1,0,0,2,0,2,1,1,0,2,0,2,1,3,2", "--width", "small", "-o", "OUT" }, "entry 0 = 3 (Xception)", 1)]
+    [InlineData(new[] { "init", "--family", "oneshot", "--arch", Searched, "--scales", "1.4,1.2", "-o", "OUT" }, "takes 20 channel scales", 1)]
+    [InlineData(new[] { "init", "--family", "oneshot", "-o", "OUT" }, "--arch", 2)]
+    [InlineData(new[] { "init", "shufflenetv2-0.5x", "--arch", "0,1", "-o", "OUT" }, "--family", 2)]
+    [InlineData(new[] { "init", "-o", "OUT" }, "--family", 2)]
+    [InlineData(new[] { "info", "detnas:0,1,9" }, "entry 2 = 9", 1)]
+    [InlineData(new[] { "run", "--model", "oneshot:0,0,3,1,1,1,0,0,2,0,2,1,1,0,2,0,2,1,3,2:scales=1.0", "--input", "X", "--output", "OUT.npy" }, "takes 20 channel scales", 1)]
+    [InlineData(new[] { "info", "oneshot:0,5" }, "entry 1 = 5", 1)]
+    public void BadCandidatesAreOneLineErrorsAndWriteNothing(string[] args, string mentioned, int exitCode)
     {
         string output = Path.Combine(_dir, "out.safetensors");
-        var resolved = args.Select(a => a switch { "OUT" => output, "X" => Path.Combine(Fixtures.TinyDir("tiny-oneshot"), "input.npy"), _ => a }).ToArray();
+        var resolved = args.Select(a => a switch { "OUT" => output, "OUT.npy" => Path.ChangeExtension(output, ".npy"), "X" => Path.Combine(Fixtures.TinyDir("tiny-oneshot"), "input.npy"), _ => a }).ToArray();
         var (code, _, err) = CliRunner.Run(resolved);
-        Assert.Equal(1, code);
+        Assert.Equal(exitCode, code);   // 2: a usage error (options that do not go together); 1: a bad candidate
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.Contains(mentioned, err);
         Assert.False(File.Exists(output));

@@ -66,16 +66,16 @@ public sealed class EmbedCommandTests : IDisposable
         string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
         string images = Directory.CreateDirectory(Path.Combine(_dir, "images")).FullName;
         File.Copy(Path.Combine(Fixtures.Root, "images", "logo.png"), Path.Combine(images, "logo.png"));
-        foreach (var (args, message) in new (string[], string)[]
+        foreach (var (args, message, exitCode) in new (string[], string, int)[]
         {
-            (["embed", "--model", model, Path.Combine(_dir, "missing"), "-o", Path.Combine(_dir, "e.npy")], "not a folder"),
-            (["embed", "--model", model, empty, "-o", Path.Combine(_dir, "e.npy")], "holds no image files"),
-            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.bin"), "--backend", "cpu"], "must end in .npy"),
-            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.npy"), "--batch", "0"], "--batch must be >= 1"),
+            (["embed", "--model", model, Path.Combine(_dir, "missing"), "-o", Path.Combine(_dir, "e.npy")], "not a folder", 1),
+            (["embed", "--model", model, empty, "-o", Path.Combine(_dir, "e.npy")], "holds no image files", 1),
+            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.bin"), "--backend", "cpu"], "must end in .npy", 2),
+            (["embed", "--model", model, images, "-o", Path.Combine(_dir, "e.npy"), "--batch", "0"], "--batch: expected an integer >= 1, got '0'", 2),
         })
         {
             var (code, _, err) = CliRunner.Run(args);
-            Assert.Equal(1, code);
+            Assert.Equal(exitCode, code);   // 2: a usage error
             Assert.Single(err.TrimEnd().Split('\n'));
             Assert.Contains(message, err);
         }

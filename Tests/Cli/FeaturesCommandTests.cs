@@ -56,7 +56,7 @@ public sealed class FeaturesCommandTests : IDisposable
         string output = Path.Combine(_dir, "out");
         var (code, _, err) = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), Path.Combine(Fixtures.TinyDir(Id), "input.npy"),
             "--stages", stages, "-o", output, "--backend", "cpu");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // a usage error
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.Contains(message, err);
         Assert.False(Directory.Exists(output));

@@ -71,7 +71,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("N x 3 x 224 x 224", shape.Err);
 
         var backend = Run("run", "--model", ckpt, "--input", good, "--output", output, "--backend", "tpu");
-        Assert.Equal(1, backend.Code);
+        Assert.Equal(2, backend.Code);   // a usage error
         Assert.Contains("ilgpu-cpu", backend.Err);
 
         var layer = Run("run", "--model", ckpt, "--input", good, "--output", output, "--backend", "ilgpu-cpu", "--layer", "features.99");
