@@ -61,6 +61,9 @@ public static class CheckpointConverter
     /// <summary>Converts and writes <paramref name="outputPath"/> atomically; a failed conversion leaves no file.</summary>
     public static ModelWeights ConvertToFile(string checkpointPath, string outputPath, ConvertOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(outputPath);
+        if (string.IsNullOrWhiteSpace(outputPath)) throw new ShuffleNetException("the output path is empty, expected a .safetensors file name");
+        if (Directory.Exists(outputPath)) throw new ShuffleNetException($"{outputPath}: is a directory, expected a .safetensors file name");
         var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         if (!Directory.Exists(dir)) throw new ShuffleNetException($"{outputPath}: output folder {dir} does not exist");
         var weights = Convert(checkpointPath, options);
@@ -69,7 +72,11 @@ public static class CheckpointConverter
     }
 
     /// <summary>The <c>predict_56/28/14</c> heads of Large and ExLarge are used only in training.</summary>
-    public static bool IsTrainingOnly(string name) => name.StartsWith("predict_", StringComparison.Ordinal);
+    public static bool IsTrainingOnly(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.StartsWith("predict_", StringComparison.Ordinal);
+    }
 
     static void CheckReleased(string id, IReadOnlyDictionary<string, int[]> shapes, string source)
     {
