@@ -8,6 +8,7 @@ using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Converter;
 
+/// <summary>Options of <see cref="CheckpointConverter.Convert"/>.</summary>
 public sealed record ConvertOptions
 {
     /// <summary>When set, the checkpoint must be this released configuration (a zoo id); the first disagreeing tensor is named.</summary>
@@ -23,6 +24,9 @@ public sealed record ConvertOptions
 /// </summary>
 public static class CheckpointConverter
 {
+    /// <summary>Converts the checkpoint at <paramref name="checkpointPath"/> (nothing is written).</summary>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="checkpointPath"/>.</exception>
+    /// <exception cref="ShuffleNetException">the checkpoint cannot be read, or is not a known architecture (a subclass names which).</exception>
     public static ModelWeights Convert(string checkpointPath, ConvertOptions? options = null)
     {
         options ??= new ConvertOptions();

@@ -36,15 +36,20 @@ public sealed class ShuffleNet : IDisposable
         catch { device.Dispose(); throw; }
     }
 
+    /// <summary>The weights loaded.</summary>
     public ModelWeights Weights { get; }
+    /// <summary>The network's configuration.</summary>
     public ModelConfig Config => Weights.Config;
+    /// <summary>The network's graph.</summary>
     public NetworkGraph Graph => Weights.Graph;
+    /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
     public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
+    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load"/>.</summary>
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -59,7 +64,9 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Set to time every op (each is then synchronised: slower); null (the default) to stop.</summary>
     public Runtime.Execution.OpProfile? Profile { get => _executor.Profile; set => _executor.Profile = value; }
 
+    /// <summary>One input image: <see cref="ImageChannels"/> (B, G, R) planes of <see cref="ImageSize"/> x <see cref="ImageSize"/> floats.</summary>
     public const int ImageSize = NetworkGraph.InputSize, ImageChannels = NetworkGraph.InputChannels;
+    /// <summary>Floats per input image: 3 x 224 x 224.</summary>
     public const int ImageElements = ImageChannels * ImageSize * ImageSize;
 
     /// <summary>Loads a converted weights file (.safetensors) onto <paramref name="backend"/>.</summary>
@@ -199,6 +206,7 @@ public sealed class ShuffleNet : IDisposable
         return batch.Length / ImageElements;
     }
 
+    /// <summary>Frees the device memory and worker threads; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         lock (_gate)

@@ -15,6 +15,7 @@ public sealed class NpyRowWriter : IDisposable
     readonly int _rowLength, _headerLength;
     FileStream? _file;
 
+    /// <summary>Starts a .npy at <paramref name="path"/> (written to a temporary file until committed) whose rows have <paramref name="rowShape"/>.</summary>
     public NpyRowWriter(string path, ReadOnlySpan<int> rowShape)
     {
         _path = path;
@@ -51,6 +52,7 @@ public sealed class NpyRowWriter : IDisposable
         File.Move(_temp, _path, overwrite: true);
     }
 
+    /// <summary>Closes and deletes the temporary file if <see cref="Commit"/> was not called.</summary>
     public void Dispose()
     {
         if (_file is null) return;

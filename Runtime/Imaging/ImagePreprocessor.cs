@@ -15,7 +15,9 @@ namespace ShuffleNetGpu.Imaging;
 /// </summary>
 public static class ImagePreprocessor
 {
+    /// <summary>The crop (224 pixels square) and the short side it is cut from (256 pixels).</summary>
     public const int OutputSize = 224, ResizeShortSide = 256;
+    /// <summary>The default pixel limit (width x height) of a decoded image: 100 million.</summary>
     public const long DefaultMaxPixels = 100_000_000;
 
     const int PlaneSize = OutputSize * OutputSize;
