@@ -8,6 +8,7 @@ using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Converter;
 
+/// <summary>Options of <see cref="CheckpointConverter.Convert"/>.</summary>
 public sealed record ConvertOptions
 {
     /// <summary>When set, the checkpoint must be this released configuration (a zoo id); the first disagreeing tensor is named.</summary>
@@ -23,6 +24,9 @@ public sealed record ConvertOptions
 /// </summary>
 public static class CheckpointConverter
 {
+    /// <summary>Converts the checkpoint at <paramref name="checkpointPath"/> (nothing is written).</summary>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="checkpointPath"/>.</exception>
+    /// <exception cref="ShuffleNetException">the checkpoint cannot be read, or is not a known architecture (a subclass names which).</exception>
     public static ModelWeights Convert(string checkpointPath, ConvertOptions? options = null)
     {
         options ??= new ConvertOptions();
@@ -61,6 +65,9 @@ public static class CheckpointConverter
     /// <summary>Converts and writes <paramref name="outputPath"/> atomically; a failed conversion leaves no file.</summary>
     public static ModelWeights ConvertToFile(string checkpointPath, string outputPath, ConvertOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(outputPath);
+        if (string.IsNullOrWhiteSpace(outputPath)) throw new ShuffleNetException("the output path is empty, expected a .safetensors file name");
+        if (Directory.Exists(outputPath)) throw new ShuffleNetException($"{outputPath}: is a directory, expected a .safetensors file name");
         var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         if (!Directory.Exists(dir)) throw new ShuffleNetException($"{outputPath}: output folder {dir} does not exist");
         var weights = Convert(checkpointPath, options);
@@ -70,7 +77,11 @@ public static class CheckpointConverter
 
     /// <summary>The <c>predict_56/28/14</c> heads of Large and ExLarge are used only in training
     /// (the rule lives in <see cref="TrainingOnlyTensors"/>, which inference uses too).</summary>
-    public static bool IsTrainingOnly(string name) => TrainingOnlyTensors.Contains(name);
+    public static bool IsTrainingOnly(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return TrainingOnlyTensors.Contains(name);
+    }
 
     static void CheckReleased(string id, IReadOnlyDictionary<string, int[]> shapes, string source)
     {

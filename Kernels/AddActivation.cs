@@ -79,6 +79,7 @@ public sealed class AddActivation : ActivationLauncher<Action<AcceleratorStream,
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         AddActivationParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,

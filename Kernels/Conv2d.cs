@@ -20,6 +20,7 @@ public sealed class Conv2d : ActivationLauncher<Action<AcceleratorStream, Index1
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ConvParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,

@@ -67,6 +67,7 @@ public sealed class CopyChannels : ActivationLauncher<Action<AcceleratorStream, 
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyChannelsParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
 

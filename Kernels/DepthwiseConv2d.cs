@@ -20,6 +20,7 @@ public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ConvParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,

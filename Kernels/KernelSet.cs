@@ -15,6 +15,7 @@ public sealed class KernelSet
     /// <summary>Creates the launchers for <paramref name="accelerator"/> and, with <paramref name="prepareAll"/>, compiles everything.</summary>
     /// <param name="accelerator">The accelerator (CUDA, OpenCL or CPU).</param>
     /// <param name="pointwiseTile">Tile of the 1x1 convolution; Auto picks by the accelerator's group size.</param>
+    /// <param name="prepareAll">Compile every kernel now; false compiles each on its first launch.</param>
     /// <exception cref="NotSupportedException">The accelerator cannot run the requested pointwise tile.</exception>
     public KernelSet(Accelerator accelerator, PointwiseTile pointwiseTile = PointwiseTile.Auto, bool prepareAll = true)
     {

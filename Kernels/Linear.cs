@@ -47,6 +47,7 @@ public sealed class Linear : ActivationLauncher<Action<AcceleratorStream, Index1
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, LinearParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,

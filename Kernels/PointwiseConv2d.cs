@@ -88,6 +88,7 @@ public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     /// <summary>Threads per group along output channels.</summary>
     public int ThreadsY { get; }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ConvParams> Load<TAct>() => Tile == PointwiseTile.Large
         ? Load<TAct, PointwiseTileLarge>(Accelerator)

@@ -88,6 +88,7 @@ public sealed class ScaleChannels : ActivationLauncher<Action<AcceleratorStream,
     {
     }
 
+    /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ScaleChannelsParams> Load<TAct>() =>
         Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,

@@ -4,7 +4,9 @@ namespace ShuffleNetGpu;
 /// The message is one line that names the file, tensor or value and says what was expected.</summary>
 public class ShuffleNetException : Exception
 {
+    /// <summary>An error with a one-line <paramref name="message"/>.</summary>
     public ShuffleNetException(string message) : base(message) { }
+    /// <summary>An error with a one-line <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
     public ShuffleNetException(string message, Exception inner) : base(message, inner) { }
 }
 
@@ -17,5 +19,6 @@ public sealed class ArchitectureException(string message) : ShuffleNetException(
 /// <summary>A weight holding NaN or infinity (refused unless the caller allows it).</summary>
 public sealed class NonFiniteWeightException(string tensorName, string message) : ShuffleNetException(message)
 {
+    /// <summary>The weight that holds the non-finite value.</summary>
     public string TensorName { get; } = tensorName;
 }

@@ -4,6 +4,7 @@ using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
+using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu;
 
@@ -35,15 +36,20 @@ public sealed class ShuffleNet : IDisposable
         catch { device.Dispose(); throw; }
     }
 
+    /// <summary>The weights loaded.</summary>
     public ModelWeights Weights { get; }
+    /// <summary>The network's configuration.</summary>
     public ModelConfig Config => Weights.Config;
+    /// <summary>The network's graph.</summary>
     public NetworkGraph Graph => Weights.Graph;
+    /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
     public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
+    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load"/>.</summary>
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -58,7 +64,9 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Set to time every op (each is then synchronised: slower); null (the default) to stop.</summary>
     public Runtime.Execution.OpProfile? Profile { get => _executor.Profile; set => _executor.Profile = value; }
 
+    /// <summary>One input image: <see cref="ImageChannels"/> (B, G, R) planes of <see cref="ImageSize"/> x <see cref="ImageSize"/> floats.</summary>
     public const int ImageSize = NetworkGraph.InputSize, ImageChannels = NetworkGraph.InputChannels;
+    /// <summary>Floats per input image: 3 x 224 x 224.</summary>
     public const int ImageElements = ImageChannels * ImageSize * ImageSize;
 
     /// <summary>Loads a converted weights file (.safetensors) onto <paramref name="backend"/>.</summary>
@@ -66,17 +74,37 @@ public sealed class ShuffleNet : IDisposable
     /// <param name="backend">Where to run (<see cref="BackendKind.Auto"/>: CUDA, an OpenCL GPU, else the SIMD CPU engine).</param>
     /// <param name="cpuThreads">Threads of the cpu backend, the caller included; 0 for <see cref="Environment.ProcessorCount"/>.
     /// Results do not depend on it. Ignored by the other backends.</param>
-    /// <exception cref="WeightsFormatException">the file is malformed or does not fit its configuration.</exception>
-    /// <exception cref="BackendException">the backend is not present (the message lists those that are).</exception>
-    public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto, int cpuThreads = 0) =>
-        FromWeights(ModelWeights.Load(path), backend, cpuThreads);
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="WeightsFormatException">the path is empty or a directory, or the file is malformed or does not fit its configuration.</exception>
+    /// <exception cref="BackendException">the backend is not present (the message lists those that are), or not a <see cref="BackendKind"/>.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
+    public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
+    {
+        CheckDeviceArguments(backend, cpuThreads);
+        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
+        return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
+    }
 
     /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load"/>).</summary>
+    /// <exception cref="BackendException">the backend is not present, or not a <see cref="BackendKind"/>.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
     public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (cpuThreads < 0) throw new ShuffleNetException($"cpu threads must be 0 (all processors) or more, not {cpuThreads}");
+        CheckDeviceArguments(backend, cpuThreads);
         return new(weights, ComputeDevice.Create(backend), cpuThreads);
+    }
+
+    /// <summary>The most threads the cpu backend takes (each holds a stack and scratch buffers; beyond the processors
+    /// there are, more threads only add switching).</summary>
+    public const int MaxCpuThreads = 1024;
+
+    static void CheckDeviceArguments(BackendKind backend, int cpuThreads)
+    {
+        if (!Enum.IsDefined(backend))
+            throw new BackendException($"backend {(int)backend} is not a BackendKind; valid backends: {string.Join(", ", BackendNames.ValidNames)}");
+        if (cpuThreads is < 0 or > MaxCpuThreads)
+            throw new ShuffleNetException($"cpu threads must be 0 (all processors) to {MaxCpuThreads}, not {cpuThreads}");
     }
 
     /// <summary>Classifies a batch: <paramref name="batch"/> holds N x 3 x 224 x 224 floats; returns N x classes logits.</summary>
@@ -84,8 +112,11 @@ public sealed class ShuffleNet : IDisposable
     public float[] Run(float[] batch) => RunTensors(batch, [Graph.OutputTensor])[0];
 
     /// <summary>The output of upstream module <paramref name="layer"/> (e.g. <c>features.3</c>, <c>first_conv</c>) for a batch, NCHW.</summary>
+    /// <exception cref="ShuffleNetException">the layer is not a named output of this network (the message lists them), or the
+    /// batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
     public (int[] Shape, float[] Data) RunLayer(float[] batch, string layer)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         int tensor = Graph.FindNamed(layer) ?? throw new ShuffleNetException(
             $"layer '{layer}' is not a named output of this {Config.Family} network; known: {string.Join(", ", Graph.NamedTensors.Select(k => k.Key).Distinct())}");
         var info = Graph.Tensors[tensor];
@@ -100,8 +131,11 @@ public sealed class ShuffleNet : IDisposable
     /// </summary>
     /// <exception cref="InvalidStageException">a stage outside 2..5 (the message names it and the valid range).</exception>
     /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
-    public FeatureMaps Features(float[] batch, params int[] stages) =>
-        Features(batch, stages.Length == 0 ? StageOutputs.All : stages, embedding: false);
+    public FeatureMaps Features(float[] batch, params int[] stages)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        return Features(batch, stages.Length == 0 ? StageOutputs.All : stages, embedding: false);
+    }
 
     /// <summary>
     /// The stage maps <paramref name="stages"/> (each 2..5, duplicates ignored; may be empty) and, when
@@ -141,10 +175,12 @@ public sealed class ShuffleNet : IDisposable
     /// the logits left there (each pass synchronised): the figure GPU frameworks usually report. <see cref="Run"/>'s
     /// time adds the upload and download. A diagnostic for benchmarks; the results are not returned.
     /// </summary>
+    /// <exception cref="ShuffleNetException"><paramref name="runs"/> is less than 1, or the batch is empty or not a whole
+    /// number of 3 x 224 x 224 images.</exception>
     public TimeSpan[] TimeResident(float[] batch, int runs)
     {
         int n = BatchSize(batch);
-        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
+        if (runs < 1) throw new ShuffleNetException($"runs must be 1 or more, not {runs}");
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -170,6 +206,7 @@ public sealed class ShuffleNet : IDisposable
         return batch.Length / ImageElements;
     }
 
+    /// <summary>Frees the device memory and worker threads; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         lock (_gate)

@@ -46,7 +46,7 @@ static class ClassifyCommand
                 foreach (var file in chunk)
                 {
                     try { loaded.Add((file, ImagePreprocessor.Load(file, large, parse.GetValue(maxPixels)))); }
-                    catch (ShuffleNetException e) { failed.Add(e.Message); error.WriteLine($"error: {e.Message}"); }
+                    catch (Exception e) when (e is ShuffleNetException or FileNotFoundException) { failed.Add(e.Message); error.WriteLine($"error: {e.Message}"); }
                 }
                 if (loaded.Count > 0)
                 {

@@ -45,7 +45,7 @@ static class EvalCommand
                 foreach (var (file, label) in samples.Skip(start).Take(batchSize))
                 {
                     try { loaded.Add((ImagePreprocessor.Load(file, large), label)); }
-                    catch (ShuffleNetException e) { unreadable.Add(e.Message); }
+                    catch (Exception e) when (e is ShuffleNetException or FileNotFoundException) { unreadable.Add(e.Message); }
                 }
                 if (loaded.Count == 0) { progress.Report(Math.Min(start + batchSize, samples.Count)); continue; }
                 var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());

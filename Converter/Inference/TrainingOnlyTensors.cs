@@ -4,5 +4,6 @@ namespace ShuffleNetGpu.Converter.Inference;
 /// Inference and matching ignore them; conversion drops them.</summary>
 public static class TrainingOnlyTensors
 {
+    /// <summary>Whether checkpoint tensor <paramref name="name"/> is one of the training-only heads.</summary>
     public static bool Contains(string name) => name.StartsWith("predict_", StringComparison.Ordinal);
 }

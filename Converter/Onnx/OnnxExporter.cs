@@ -24,9 +24,11 @@ namespace ShuffleNetGpu.Converter.Onnx;
 /// </remarks>
 public static class OnnxExporter
 {
+    /// <summary>The ONNX opset the exported model uses.</summary>
     public const int Opset = 17;
     /// <summary>IR version 8 is the one that goes with opset 17.</summary>
     public const long IrVersion = 8;
+    /// <summary>Names in the exported model: the input, the output and the symbolic batch dimension.</summary>
     public const string InputName = "input", OutputName = "logits", BatchDimension = "N";
 
     /// <summary>Writes the model to <paramref name="path"/> atomically (temp file beside it, then a rename): a failure leaves nothing behind.</summary>

@@ -4,8 +4,10 @@ namespace ShuffleNetGpu.Converter.Torch;
 /// for something it refuses to do. The message is one line: the file, then what was wrong or expected.</summary>
 public sealed class CheckpointFormatException : ShuffleNetException
 {
+    /// <summary>The checkpoint <paramref name="path"/> has <paramref name="problem"/>.</summary>
     public CheckpointFormatException(string path, string problem) : base(Format(path, problem)) => Path = path;
 
+    /// <summary>The checkpoint <paramref name="path"/> has <paramref name="problem"/>, found by <paramref name="inner"/>.</summary>
     public CheckpointFormatException(string path, string problem, Exception inner) : base(Format(path, problem), inner) => Path = path;
 
     /// <summary>The path or display name of the checkpoint.</summary>

@@ -24,6 +24,7 @@ internal sealed class TensorAssembler
     public const long MaxMemoryPerFileByte = 4;
     public const long MemoryAllowance = 64 << 20;
 
+    /// <param name="entries">The state dict's tensors, by name, in file order.</param>
     /// <param name="storages">The storage declarations, whose sizes are what the reader will allocate.</param>
     /// <param name="fileBytes">The checkpoint's size on disk, which bounds the memory it may ask for.</param>
     public TensorAssembler(List<(string Name, TorchTensorRef Tensor)> entries, StorageTable storages, long fileBytes)

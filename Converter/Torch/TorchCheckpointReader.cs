@@ -6,13 +6,15 @@ namespace ShuffleNetGpu.Converter.Torch;
 public static class TorchCheckpointReader
 {
     /// <summary>Reads a checkpoint file.</summary>
-    /// <exception cref="CheckpointFormatException">The path is missing, a directory, empty, unreadable or not a
-    /// valid, allowed checkpoint.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="CheckpointFormatException">The path is empty or a directory, or the file is empty, unreadable or
+    /// not a valid, allowed checkpoint.</exception>
     public static TorchCheckpoint Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (string.IsNullOrWhiteSpace(path)) throw new CheckpointFormatException(path, "the path is empty, expected a checkpoint file");
         if (Directory.Exists(path)) throw new CheckpointFormatException(path, "is a directory, expected a checkpoint file");
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found, expected a checkpoint file", path);
         FileStream file;
         try
         {

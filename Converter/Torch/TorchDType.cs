@@ -1,7 +1,29 @@
 namespace ShuffleNetGpu.Converter.Torch;
 
 /// <summary>The element type a tensor had in the checkpoint (its data is always handed out as float32).</summary>
-public enum TorchDType { Float32, Float64, Float16, BFloat16, Int64, Int32, Int16, Int8, UInt8, Bool }
+public enum TorchDType
+{
+    /// <summary><c>torch.float32</c>.</summary>
+    Float32,
+    /// <summary><c>torch.float64</c>.</summary>
+    Float64,
+    /// <summary><c>torch.float16</c>.</summary>
+    Float16,
+    /// <summary><c>torch.bfloat16</c>.</summary>
+    BFloat16,
+    /// <summary><c>torch.int64</c>.</summary>
+    Int64,
+    /// <summary><c>torch.int32</c>.</summary>
+    Int32,
+    /// <summary><c>torch.int16</c>.</summary>
+    Int16,
+    /// <summary><c>torch.int8</c>.</summary>
+    Int8,
+    /// <summary><c>torch.uint8</c>.</summary>
+    UInt8,
+    /// <summary><c>torch.bool</c>.</summary>
+    Bool,
+}
 
 internal static class TorchDTypeInfo
 {

@@ -14,6 +14,7 @@ public abstract class ActivationLauncher<TKernel> where TKernel : class
     readonly TKernel?[] _loaded = new TKernel?[ActivationKindExtensions.Count];
     readonly Lock _gate = new();
 
+    /// <summary>A launcher compiling its kernels for <paramref name="accelerator"/> (lazily, one per activation).</summary>
     protected ActivationLauncher(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);

@@ -31,6 +31,7 @@ public sealed class CandidateSpec
     /// <summary>The candidate's configuration (validated).</summary>
     public ModelConfig Config { get; }
 
+    /// <summary>The canonical string (<see cref="Text"/>).</summary>
     public override string ToString() => Text;
 
     static readonly Dictionary<string, ModelFamily> Families = new(StringComparer.OrdinalIgnoreCase)

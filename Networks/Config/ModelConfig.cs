@@ -9,6 +9,7 @@ namespace ShuffleNetGpu.Networks;
 /// </summary>
 public sealed record ModelConfig
 {
+    /// <summary>Which of the seven families.</summary>
     public required ModelFamily Family { get; init; }
 
     /// <summary>Classifier outputs (1000 for the released ImageNet models).</summary>
@@ -35,6 +36,7 @@ public sealed record ModelConfig
     /// <summary>OneShot: each block's mid width, <c>int((out / 2) * channels_scales[i])</c>.</summary>
     public int[]? MidChannels { get; init; }
 
+    /// <summary>Blocks in all stages.</summary>
     [JsonIgnore] public int BlockCount => StageRepeats.Sum();
 
     static readonly JsonSerializerOptions JsonOptions = new()
@@ -46,6 +48,9 @@ public sealed record ModelConfig
     /// <summary>Canonical JSON (stable field order): stored in converted files and used for equality.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
+    /// <summary>Parses and validates the JSON of <see cref="ToJson"/>; <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="WeightsFormatException">the text is not a JSON configuration.</exception>
+    /// <exception cref="ArchitectureException">the configuration is invalid (the message names the field).</exception>
     public static ModelConfig FromJson(string json, string source)
     {
         ModelConfig? config;

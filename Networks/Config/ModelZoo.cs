@@ -3,6 +3,7 @@ namespace ShuffleNetGpu.Networks;
 /// <summary>The 24 released configurations of ShuffleNet-Series, under the ids of <c>fixtures/model_counts.json</c>.</summary>
 public static class ModelZoo
 {
+    /// <summary>Classes of the released ImageNet models.</summary>
     public const int ImageNetClasses = 1000;
 
     static readonly int[] SearchedArchitecture = [0, 0, 3, 1, 1, 1, 0, 0, 2, 0, 2, 1, 1, 0, 2, 0, 2, 1, 3, 2];
@@ -12,8 +13,10 @@ public static class ModelZoo
 
     static readonly Lazy<IReadOnlyDictionary<string, ModelConfig>> All = new(Create);
 
+    /// <summary>The released model ids (e.g. <c>shufflenetv2-1.0x</c>).</summary>
     public static IReadOnlyList<string> Ids => All.Value.Keys.ToArray();
 
+    /// <summary>The configuration of released model <paramref name="id"/> (1000 classes); false for an unknown id.</summary>
     public static bool TryGet(string id, out ModelConfig config) => All.Value.TryGetValue(id, out config!);
 
     /// <summary>The configuration of a released model, with <paramref name="numClasses"/> outputs.</summary>

@@ -5,6 +5,8 @@ namespace ShuffleNetGpu.Networks.Families;
 /// <summary>Builds the graph of any configuration. Each family's stem, stages and head are in its own builder.</summary>
 public static class GraphFactory
 {
+    /// <summary>Validates <paramref name="config"/> and builds its graph.</summary>
+    /// <exception cref="ArchitectureException">an invalid configuration.</exception>
     public static NetworkGraph Build(ModelConfig config)
     {
         config.Validate();

@@ -3,7 +3,7 @@ using ShuffleNetGpu.Networks.Graph;
 namespace ShuffleNetGpu.Networks.Families;
 
 /// <summary>Where an Xception block's second and third depthwise convolutions take the block's stride.</summary>
-public enum XceptionStride
+internal enum XceptionStride
 {
     /// <summary>ShuffleNetV2+: all three depthwise convolutions take the stride (so only stride 1 is valid).</summary>
     AllDepthwise,
@@ -12,7 +12,7 @@ public enum XceptionStride
 }
 
 /// <summary>The upstream tensor names of one split-shuffle block; the math is the same in every family that uses it.</summary>
-public interface IShuffleBlockNames
+internal interface IShuffleBlockNames
 {
     /// <summary>Shuffle choice, steps 0..2: 1x1 (in to mid), depthwise k, 1x1 (mid to o).</summary>
     ConvNames Shuffle(int step);
@@ -30,7 +30,7 @@ public interface IShuffleBlockNames
 /// shuffle unit (1x1, depthwise k, 1x1) or an Xception unit (three depthwise+1x1 pairs), optionally followed by SE.
 /// Both branches write straight into their slice of the block output; the inputs are read through channel views.
 /// </summary>
-public sealed record SplitShuffleBlock(
+internal sealed record SplitShuffleBlock(
     int In, int Out, int Mid, int Choice, int Stride, Activation Activation, bool SqueezeExcitation, XceptionStride XceptionStride)
 {
     public int Append(GraphBuilder b, int input, IShuffleBlockNames names)
@@ -95,7 +95,7 @@ public sealed record SplitShuffleBlock(
 }
 
 /// <summary>Names of V2, V2+ and OneShot blocks: <c>branch_main.N</c> / <c>branch_proj.N</c>, each conv's BN at N + 1.</summary>
-public sealed class SequentialBlockNames(string prefix) : IShuffleBlockNames
+internal sealed class SequentialBlockNames(string prefix) : IShuffleBlockNames
 {
     static readonly int[] ShuffleIndex = [0, 3, 5], XceptionIndex = [0, 2, 5, 7, 10, 12], ProjectionIndex = [0, 2];
 
@@ -110,7 +110,7 @@ public sealed class SequentialBlockNames(string prefix) : IShuffleBlockNames
 /// Names of DetNAS blocks: <c>features.{i}.conv.{j}.interstellar{stage}{letter}_{op}_branch2{a,b,c}[_s]</c>, BN
 /// <c>bn{stage}{letter}_{op}_branch2x</c> (or <c>..._s_bn</c> for the depthwise part); projection under <c>proj_conv</c>.
 /// </summary>
-public sealed class DetNasBlockNames(string prefix, int stage, int indexInStage, int choice) : IShuffleBlockNames
+internal sealed class DetNasBlockNames(string prefix, int stage, int indexInStage, int choice) : IShuffleBlockNames
 {
     static readonly string[] Ops = ["shufflenet_3x3", "shufflenet_5x5", "shufflenet_7x7", "xception_3x3"];
     string Tag => $"{stage}{(char)('a' + indexInStage)}";

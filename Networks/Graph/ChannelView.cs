@@ -7,6 +7,7 @@ namespace ShuffleNetGpu.Networks.Graph;
 /// </summary>
 public readonly record struct ChannelView(int Offset, int Stride, int ShuffleGroups, int ShuffleGroupSize)
 {
+    /// <summary>Every channel, in order.</summary>
     public static readonly ChannelView Identity = new(0, 1, 1, 0);
 
     /// <summary>Channels [offset, ...) of the source.</summary>
@@ -22,8 +23,10 @@ public readonly record struct ChannelView(int Offset, int Stride, int ShuffleGro
     public static ChannelView GroupShuffle(int groups, int channels) =>
         groups <= 1 ? Identity : new(0, 1, groups, channels / groups);
 
+    /// <summary>Reads channel c as c (no offset, stride or shuffle).</summary>
     public bool IsIdentity => Offset == 0 && Stride == 1 && ShuffleGroups <= 1;
 
+    /// <summary>The source channel that logical channel <paramref name="c"/> reads.</summary>
     public int Source(int c)
     {
         int t = ShuffleGroups > 1 ? (c % ShuffleGroupSize) * ShuffleGroups + c / ShuffleGroupSize : c;

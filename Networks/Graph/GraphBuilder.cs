@@ -1,10 +1,10 @@
 namespace ShuffleNetGpu.Networks.Graph;
 
 /// <summary>Upstream names of one convolution and the batch norm after it.</summary>
-public readonly record struct ConvNames(string Conv, string? BatchNorm);
+internal readonly record struct ConvNames(string Conv, string? BatchNorm);
 
 /// <summary>Appends ops and tensors; shapes are computed here so every builder gets them right the same way.</summary>
-public sealed class GraphBuilder
+internal sealed class GraphBuilder
 {
     readonly List<TensorInfo> _tensors = [];
     readonly List<GraphOp> _ops = [];

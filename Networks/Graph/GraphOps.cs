@@ -1,23 +1,38 @@
 namespace ShuffleNetGpu.Networks.Graph;
 
 /// <summary>Activation applied in an op's epilogue.</summary>
-public enum Activation { None, Relu, HardSwish, HardSigmoid, Sigmoid }
+public enum Activation
+{
+    /// <summary>None: the value as computed.</summary>
+    None,
+    /// <summary><c>max(x, 0)</c>.</summary>
+    Relu,
+    /// <summary><c>x * relu6(x + 3) / 6</c>.</summary>
+    HardSwish,
+    /// <summary><c>relu6(x + 3) / 6</c>.</summary>
+    HardSigmoid,
+    /// <summary><c>1 / (1 + exp(-x))</c>.</summary>
+    Sigmoid,
+}
 
 /// <summary>One image's shape of a graph tensor (the batch is chosen at run time). Layout NCHW float32.</summary>
 public sealed record TensorInfo(int Id, int Channels, int Height, int Width)
 {
+    /// <summary>Floats per image: C x H x W.</summary>
     public long ElementsPerImage => (long)Channels * Height * Width;
 }
 
 /// <summary>An op input: a tensor read through a channel view.</summary>
 public readonly record struct TensorRead(int Tensor, ChannelView View)
 {
+    /// <summary>Reads the whole of tensor <paramref name="tensor"/>, channels in order.</summary>
     public static implicit operator TensorRead(int tensor) => new(tensor, ChannelView.Identity);
 }
 
 /// <summary>An op output: channels [ChannelOffset, ChannelOffset + n) of a tensor (how concatenation costs no copy).</summary>
 public readonly record struct TensorWrite(int Tensor, int ChannelOffset)
 {
+    /// <summary>Writes tensor <paramref name="tensor"/> from channel 0.</summary>
     public static implicit operator TensorWrite(int tensor) => new(tensor, 0);
 }
 
@@ -29,6 +44,7 @@ public abstract record GraphOp(TensorWrite Output)
 
     /// <summary>Channels this op writes into its output tensor, from <see cref="TensorWrite.ChannelOffset"/> on.</summary>
     public abstract int OutputChannels { get; }
+    /// <summary>Multiply-adds per image (0 for ops that only move, pool or add values).</summary>
     public abstract long Macs(NetworkGraph g);
 }
 
@@ -42,11 +58,17 @@ public sealed record ConvOp(
     TensorRead Input, TensorWrite Output,
     int InChannels, int OutChannels, int Kernel, int Stride, int Groups, Activation Activation) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => [Input];
+    /// <inheritdoc/>
     public override int OutputChannels => OutChannels;
+    /// <summary>One group per channel (in = out = groups &gt; 1): a depthwise convolution.</summary>
     public bool IsDepthwise => Groups == InChannels && Groups == OutChannels && Groups > 1;
+    /// <summary>A 1x1 convolution with stride 1.</summary>
     public bool IsPointwise => Kernel == 1 && Stride == 1;
+    /// <summary>The weight tensor's shape: [Cout, Cin / groups, k, k].</summary>
     public int[] WeightShape => [OutChannels, InChannels / Groups, Kernel, Kernel];
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g)
     {
         var o = g.Tensors[Output.Tensor];
@@ -58,11 +80,15 @@ public sealed record ConvOp(
 public sealed record LinearOp(string Name, bool HasBias, TensorRead Input, TensorWrite Output,
     int InFeatures, int OutFeatures, Activation Activation) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => [Input];
+    /// <inheritdoc/>
     public override int OutputChannels => OutFeatures;
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g) => (long)InFeatures * OutFeatures;
 }
 
+/// <summary>The pooling an <see cref="PoolOp"/> applies.</summary>
 public enum PoolKind
 {
     /// <summary>3x3, stride 2, padding 1; padding never wins.</summary>
@@ -73,10 +99,18 @@ public enum PoolKind
     GlobalAverage,
 }
 
+/// <summary>Pooling (<see cref="PoolKind"/>) of <paramref name="Channels"/> channels; no weights.</summary>
+/// <param name="Kind">Which pooling.</param>
+/// <param name="Input">The tensor pooled.</param>
+/// <param name="Output">Where the pooled channels go.</param>
+/// <param name="Channels">Channels pooled (each on its own).</param>
 public sealed record PoolOp(PoolKind Kind, TensorRead Input, TensorWrite Output, int Channels) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => [Input];
+    /// <inheritdoc/>
     public override int OutputChannels => Channels;
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g) => 0;
 }
 
@@ -84,16 +118,22 @@ public sealed record PoolOp(PoolKind Kind, TensorRead Input, TensorWrite Output,
 public sealed record ScaleOp(TensorRead Input, TensorRead Gate, TensorRead? Residual, TensorWrite Output,
     int Channels, Activation Activation) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => Residual is { } r ? [Input, Gate, r] : [Input, Gate];
+    /// <inheritdoc/>
     public override int OutputChannels => Channels;
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g) => 0;
 }
 
 /// <summary><c>out = act(a + b)</c> (V1's residual).</summary>
 public sealed record AddOp(TensorRead A, TensorRead B, TensorWrite Output, int Channels, Activation Activation) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => [A, B];
+    /// <inheritdoc/>
     public override int OutputChannels => Channels;
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g) => 0;
 }
 
@@ -104,7 +144,10 @@ public sealed record AddOp(TensorRead A, TensorRead B, TensorWrite Output, int C
 /// </summary>
 public sealed record CopyOp(TensorRead Input, TensorWrite Output, int Channels, Activation Activation) : GraphOp(Output)
 {
+    /// <inheritdoc/>
     public override IEnumerable<TensorRead> Inputs => [Input];
+    /// <inheritdoc/>
     public override int OutputChannels => Channels;
+    /// <inheritdoc/>
     public override long Macs(NetworkGraph g) => 0;
 }

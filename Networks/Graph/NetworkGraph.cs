@@ -3,19 +3,25 @@ namespace ShuffleNetGpu.Networks.Graph;
 /// <summary>Name and shape of one tensor of a weights file (converted) or checkpoint (upstream).</summary>
 public sealed record TensorSpec(string Name, int[] Shape)
 {
+    /// <summary>Values in the tensor: the product of <see cref="Shape"/> (1 for a scalar).</summary>
     public long Elements => Shape.Aggregate(1L, (a, b) => a * b);
+    /// <summary>The shape as text, e.g. <c>[24, 3, 3, 3]</c> (for messages).</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }
 
 /// <summary>
 /// A network as a list of ops over tensors of known per-image shape, built from a <see cref="ModelConfig"/> by
-/// <see cref="GraphFactory"/>. Tensor 0 is the input [3, 224, 224]. Parameter and multiply-add counts come from here.
+/// <see cref="ShuffleNetGpu.Networks.Families.GraphFactory"/>. Tensor 0 is the input [3, 224, 224]. Parameter and multiply-add counts come from here.
 /// </summary>
 public sealed class NetworkGraph
 {
+    /// <summary>The configuration the graph was built from.</summary>
     public required ModelConfig Config { get; init; }
+    /// <summary>Every tensor, indexed by <see cref="TensorInfo.Id"/>; shapes are per image.</summary>
     public required IReadOnlyList<TensorInfo> Tensors { get; init; }
+    /// <summary>The ops in execution order.</summary>
     public required IReadOnlyList<GraphOp> Ops { get; init; }
+    /// <summary>The tensor holding the logits ([classes, 1, 1] per image).</summary>
     public required int OutputTensor { get; init; }
 
     /// <summary>Upstream module names whose outputs are graph tensors (<c>first_conv</c>, <c>features.3</c>, ...), in evaluation order.</summary>
@@ -27,11 +33,15 @@ public sealed class NetworkGraph
     /// <summary>The stem's output, then each stage's output, in order (marked by the builders; see <see cref="StageOutputs"/>).</summary>
     public IReadOnlyList<int> StageEnds { get; init; } = [];
 
+    /// <summary>The id of the input tensor.</summary>
     public const int InputTensor = 0;
+    /// <summary>The input image: <see cref="InputChannels"/> (B, G, R) planes of <see cref="InputSize"/> x <see cref="InputSize"/> pixels.</summary>
     public const int InputChannels = 3, InputSize = 224;
 
+    /// <summary>The logits tensor (<see cref="OutputTensor"/>).</summary>
     public TensorInfo Output => Tensors[OutputTensor];
 
+    /// <summary>The tensor that upstream module <paramref name="name"/> outputs (see <see cref="NamedTensors"/>), or null.</summary>
     public int? FindNamed(string name)
     {
         foreach (var (k, v) in NamedTensors) if (k == name) return v;
@@ -92,6 +102,7 @@ public sealed class NetworkGraph
         }
     }
 
+    /// <summary>Suffixes of a batch norm's tensors in an upstream state dict (running statistics included).</summary>
     public static readonly string[] BatchNormParts = [".weight", ".bias", ".running_mean", ".running_var"];
 
     /// <summary>Batch-norm epsilon of the family (ShuffleNetV2.Large uses 1e-9).</summary>

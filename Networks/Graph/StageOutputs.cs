@@ -23,6 +23,7 @@ public sealed class InvalidStageException(string message) : ShuffleNetException(
 /// </summary>
 public static class StageOutputs
 {
+    /// <summary>The backbone stages: C2 (stride 4) to C5 (stride 32).</summary>
     public const int First = 2, Last = 5;
 
     /// <summary>C2..C5.</summary>

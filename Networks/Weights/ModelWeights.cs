@@ -9,14 +9,26 @@ namespace ShuffleNetGpu.Networks.Weights;
 /// </summary>
 public sealed class ModelWeights
 {
+    /// <summary>The <c>__metadata__.format</c> value of a converted file.</summary>
     public const string FormatName = "shufflenetgpu-weights";
+    /// <summary>The <c>__metadata__.format_version</c> this build reads and writes.</summary>
     public const string FormatVersion = "1";
 
+    /// <summary>The network's configuration.</summary>
     public ModelConfig Config { get; }
+    /// <summary>The graph built from <see cref="Config"/>.</summary>
     public NetworkGraph Graph { get; }
+    /// <summary>Weights by name (<c>{op}.weight</c>, <c>{op}.bias</c>), float32 row-major in the shapes of <see cref="NetworkGraph.WeightSpecs"/>.</summary>
     public IReadOnlyDictionary<string, float[]> Tensors { get; }
+    /// <summary>The file's <c>__metadata__</c> (source file, hash, model id...).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Checks that <paramref name="tensors"/> holds every weight of <paramref name="config"/>'s graph, each of the right size.</summary>
+    /// <param name="config">The configuration.</param>
+    /// <param name="tensors">Weights by name (not copied).</param>
+    /// <param name="metadata">Extra <c>__metadata__</c> entries to keep.</param>
+    /// <param name="source">Names the weights in errors.</param>
+    /// <exception cref="WeightsFormatException">a weight is missing or has the wrong number of values.</exception>
     public ModelWeights(ModelConfig config, IReadOnlyDictionary<string, float[]> tensors, IReadOnlyDictionary<string, string>? metadata = null, string source = "weights")
     {
         Config = config;
@@ -32,6 +44,7 @@ public sealed class ModelWeights
         Metadata = metadata ?? new Dictionary<string, string>();
     }
 
+    /// <summary>The weight named <paramref name="name"/>.</summary>
     public float[] this[string name] => Tensors[name];
 
     /// <summary>Reads a converted file, checking the format, the configuration and every tensor's name and shape.</summary>
@@ -74,5 +87,6 @@ public sealed class ModelWeights
         SafetensorsFile.Write(path, tensors, metadata);
     }
 
+    /// <summary>The JSON name of a family (<c>v2plus</c>, <c>exlarge</c>...).</summary>
     public static string JsonFamilyName(ModelFamily f) => System.Text.Json.JsonSerializer.Serialize(f).Trim('"');
 }

@@ -68,6 +68,7 @@ public static class SafetensorsFile
         });
     }
 
+    /// <summary>Reads every tensor (as float32) and the <c>__metadata__</c> of a safetensors file.</summary>
     public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
         if (Directory.Exists(path)) throw new WeightsFormatException($"{path}: is a directory, expected a .safetensors file");

@@ -13,6 +13,7 @@ public static class WeightGenerator
     /// <summary>Second moment of a 0..255 BGR image (mean about 115, spread about 65).</summary>
     const double InputMoment = 17000;
 
+    /// <summary>Random weights for <paramref name="config"/>, the same for the same <paramref name="seed"/>.</summary>
     public static ModelWeights Generate(ModelConfig config, int seed = 0)
     {
         var graph = GraphFactory.Build(config);

@@ -10,7 +10,7 @@ namespace ShuffleNetGpu.Runtime.Backends;
 /// <summary>
 /// The backend a network runs on: for <see cref="BackendKind.Cuda"/>, <see cref="BackendKind.OpenCL"/> and
 /// <see cref="BackendKind.IlgpuCpu"/> one ILGPU accelerator together with the ILGPU <see cref="Context"/> that owns it;
-/// for <see cref="BackendKind.Cpu"/> (the SIMD engine) no ILGPU object at all. Create it with <see cref="Create"/>;
+/// for <see cref="BackendKind.Cpu"/> (the SIMD engine) no ILGPU object at all. Create it with <see cref="Create(BackendKind, ILGPU.OptimizationLevel?)"/>;
 /// dispose it to free the device (the accelerator, then the context).
 /// </summary>
 /// <remarks>Every context is created with ILGPU.Algorithms enabled (<c>EnableAlgorithms()</c>).</remarks>

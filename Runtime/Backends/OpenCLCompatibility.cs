@@ -34,7 +34,7 @@ namespace ShuffleNetGpu.Runtime.Backends;
 /// <c>__generic</c> pointers that an OpenCL C 1.2 compiler rejects.</para>
 /// <para><b>Kernel rules in compatibility mode</b> (kernels that must run on <c>opencl</c>):</para>
 /// <list type="bullet">
-/// <item>the context is compiled at <see cref="RequiredLevel"/> (O2; <see cref="ComputeDevice.Create"/> does this), and
+/// <item>the context is compiled at <see cref="RequiredLevel"/> (O2; <see cref="ComputeDevice.Create(BackendKind, ILGPU.OptimizationLevel?)"/> does this), and
 /// every pointer must get a fixed address space from ILGPU's O2 inference: kernel parameters become <c>global</c>,
 /// shared memory <c>local</c>; do not choose at run time between a shared-memory view and a global view for the same
 /// variable or helper argument, which would leave a <c>__generic</c> pointer;</item>

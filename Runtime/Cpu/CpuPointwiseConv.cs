@@ -153,11 +153,11 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         }
     }
 
-    /// <summary>Whether <paramref name="add"/> can be fused into this convolution: it reads the whole output, in
-    /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
     public int InputTensor => _input;
     public int OutputTensor => _output;
 
+    /// <summary>Whether <paramref name="add"/> can be fused into this convolution: it reads the whole output, in
+    /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
     public ResidualAdd? FusableWith(AddOp add, IReadOnlyList<TensorInfo> tensors)
     {
         if (_act != ActivationKind.None || _outOffset != 0 || _outTotal != _groups * _mg) return null;

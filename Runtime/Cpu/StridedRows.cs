@@ -71,7 +71,7 @@ internal sealed unsafe class StridedRows : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Masks(int j) => _masks.Pointer + (long)j * _perVector * Width;
 
-    /// <summary>Stride 1: the tap-<paramref name="kx"/> vector of output vector <paramref name="j"/> from <paramref name="row"/>.</summary>
+    /// <summary>Stride 1: the tap-<paramref name="kx"/> vector of the output vector at column <paramref name="x0"/> from <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tap<TS, TV>(float* row, int x0, int kx, int pad, float* masks) where TS : ISimd<TV> where TV : unmanaged =>
         TS.LoadMasked(row + x0 + kx - pad, TS.Load(masks + kx * TS.Width));

@@ -18,6 +18,7 @@ public static partial class NpyFile
 {
     static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Reads a float32 (or float64, converted) C-order .npy file: its shape and values.</summary>
     public static (int[] Shape, float[] Data) Read(string path)
     {
         if (Directory.Exists(path)) throw new NpyFormatException($"{path}: is a directory, expected a .npy file");

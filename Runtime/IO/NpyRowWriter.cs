@@ -17,6 +17,7 @@ public sealed class NpyRowWriter : IDisposable
     readonly bool _ownsWriter;
     FileStream? _file;
 
+    /// <summary>Starts a .npy at <paramref name="path"/> (written to a temporary file until committed) whose rows have <paramref name="rowShape"/>.</summary>
     public NpyRowWriter(string path, ReadOnlySpan<int> rowShape) : this(new AtomicFileWriter(), ownsWriter: true, path, rowShape) { }
 
     /// <summary>A row writer whose file is one of <paramref name="group"/>'s: it appears when the group commits
@@ -66,6 +67,7 @@ public sealed class NpyRowWriter : IDisposable
         _writer.Commit();
     }
 
+    /// <summary>Closes and deletes the temporary file if <see cref="Commit"/> was not called.</summary>
     public void Dispose()
     {
         _file = null;

@@ -4,6 +4,8 @@ namespace ShuffleNetGpu.Imaging;
 /// The message is one line naming the file and the problem.</summary>
 public sealed class ImageFormatException : ShuffleNetException
 {
+    /// <summary>An error with a one-line <paramref name="message"/> naming the file.</summary>
     public ImageFormatException(string message) : base(message) { }
+    /// <summary>An error with a one-line <paramref name="message"/> naming the file, caused by <paramref name="inner"/>.</summary>
     public ImageFormatException(string message, Exception inner) : base(message, inner) { }
 }

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Imaging;
 
@@ -14,7 +15,9 @@ namespace ShuffleNetGpu.Imaging;
 /// </summary>
 public static class ImagePreprocessor
 {
+    /// <summary>The crop (224 pixels square) and the short side it is cut from (256 pixels).</summary>
     public const int OutputSize = 224, ResizeShortSide = 256;
+    /// <summary>The default pixel limit (width x height) of a decoded image: 100 million.</summary>
     public const long DefaultMaxPixels = 100_000_000;
 
     const int PlaneSize = OutputSize * OutputSize;
@@ -29,23 +32,53 @@ public static class ImagePreprocessor
     /// Decodes (PNG, JPEG, BMP, GIF first frame, WebP, TGA, TIFF) to RGB as PIL <c>convert('RGB')</c> does (grey
     /// expanded, alpha dropped without compositing, palette resolved, no EXIF rotation), checks
     /// width*height &lt;= <paramref name="maxPixels"/> from the header before decoding pixels, then preprocesses.
+    /// Returns 3 x 224 x 224 floats (B, G, R planes, 0..255, or minus the Large mean).
     /// </summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
+    /// <param name="maxPixels">The most pixels (width x height) accepted, before and after the short-side resize.</param>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="ImageFormatException">the path is empty or a directory, or the file is not a readable image
+    /// within <paramref name="maxPixels"/>.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="maxPixels"/> is less than 1.</exception>
     public static float[] Load(string path, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path)) throw Bad(path, "is a directory, expected an image file");
-        if (!File.Exists(path)) throw Bad(path, "file not found");
+        InputFile.Require(path, "an image file", message => new ImageFormatException(message));
+        CheckMaxPixels(maxPixels);
 
         var (rgb, width, height) = Decode(path, maxPixels);
-        return Preprocess(rgb, width, height, subtractLargeMean);
+        try
+        {
+            return Preprocess(rgb, width, height, subtractLargeMean, maxPixels);
+        }
+        catch (ShuffleNetException e) when (e is not ImageFormatException)
+        {
+            throw Bad(path, e.Message);
+        }
     }
 
-    /// <summary>Preprocesses already-decoded interleaved RGB bytes (height x width x 3).</summary>
-    public static float[] Preprocess(ReadOnlySpan<byte> rgb, int width, int height, bool subtractLargeMean = false)
+    /// <summary>Preprocesses already-decoded interleaved RGB bytes (height x width x 3); returns 3 x 224 x 224 floats
+    /// (B, G, R planes).</summary>
+    /// <param name="rgb">The pixels, row-major, 3 bytes (R, G, B) each.</param>
+    /// <param name="width">Pixels per row.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
+    /// <param name="maxPixels">The most pixels the image may have, before and after the short-side resize (a very
+    /// long, thin image grows when its short side becomes 256).</param>
+    /// <exception cref="ShuffleNetException">an empty size, a byte count that is not width x height x 3, or more than
+    /// <paramref name="maxPixels"/> pixels.</exception>
+    public static float[] Preprocess(ReadOnlySpan<byte> rgb, int width, int height, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"image size {width}x{height} is empty");
+        CheckMaxPixels(maxPixels);
+        if (width <= 0 || height <= 0) throw new ShuffleNetException($"image size {width}x{height} is empty, expected at least 1x1");
         if (rgb.Length != (long)width * height * 3)
-            throw new ArgumentException($"expected {(long)width * height * 3} RGB bytes for {width}x{height}, got {rgb.Length}", nameof(rgb));
+            throw new ShuffleNetException($"expected {(long)width * height * 3} RGB bytes for {width}x{height}, got {rgb.Length}");
+        if ((long)width * height > maxPixels)
+            throw new ShuffleNetException($"image is {width}x{height} = {(long)width * height} pixels, more than the limit of {maxPixels}");
+        var (resizedWidth, resizedHeight) = ResizedSizeExact(width, height);
+        if (resizedWidth * resizedHeight > maxPixels)
+            throw new ShuffleNetException(
+                $"image {width}x{height} becomes {resizedWidth:0}x{resizedHeight:0} when its short side is resized to {ResizeShortSide}: more than the limit of {maxPixels} pixels");
 
         var (newWidth, newHeight) = ResizedSize(width, height);
         byte[] resized = ResizeLinear(rgb, width, height, 3, newWidth, newHeight);
@@ -78,8 +111,20 @@ public static class ImagePreprocessor
     /// evaluated in double as Python does.</summary>
     internal static (int Width, int Height) ResizedSize(int width, int height)
     {
-        if (width <= height) return (ResizeShortSide, (int)((double)ResizeShortSide / width * height + 0.5));
-        return ((int)((double)ResizeShortSide / height * width + 0.5), ResizeShortSide);
+        var (w, h) = ResizedSizeExact(width, height);
+        return ((int)w, (int)h);
+    }
+
+    /// <summary><see cref="ResizedSize"/> before the conversion to int (which a very thin image would overflow).</summary>
+    static (double Width, double Height) ResizedSizeExact(int width, int height)
+    {
+        if (width <= height) return (ResizeShortSide, Math.Floor((double)ResizeShortSide / width * height + 0.5));
+        return (Math.Floor((double)ResizeShortSide / height * width + 0.5), ResizeShortSide);
+    }
+
+    internal static void CheckMaxPixels(long maxPixels)
+    {
+        if (maxPixels < 1) throw new ShuffleNetException($"the pixel limit must be 1 or more, not {maxPixels}");
     }
 
     /// <summary>
@@ -92,12 +137,25 @@ public static class ImagePreprocessor
     /// "Clarifications"). Vertically OpenCV clamps the source rows at the image edges but keeps the unclamped
     /// weights (resizeGeneric_Invoker); horizontally it clamps the index and zeroes the fraction.
     /// </remarks>
+    /// <param name="src">The source pixels, row-major, <paramref name="channels"/> bytes each.</param>
+    /// <param name="width">Source pixels per row.</param>
+    /// <param name="height">Source rows.</param>
+    /// <param name="channels">Bytes per pixel.</param>
+    /// <param name="newWidth">Destination pixels per row.</param>
+    /// <param name="newHeight">Destination rows.</param>
+    /// <returns>The destination pixels, <paramref name="newHeight"/> x <paramref name="newWidth"/> x <paramref name="channels"/> bytes.</returns>
+    /// <exception cref="ShuffleNetException">a size below 1, a byte count that is not width x height x channels, or a
+    /// destination (or the intermediate rows, height x newWidth x channels) too large for one array.</exception>
     public static byte[] ResizeLinear(ReadOnlySpan<byte> src, int width, int height, int channels, int newWidth, int newHeight)
     {
         if (width <= 0 || height <= 0 || newWidth <= 0 || newHeight <= 0 || channels <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"bad resize {width}x{height}x{channels} -> {newWidth}x{newHeight}");
+            throw new ShuffleNetException($"cannot resize {width}x{height}x{channels} to {newWidth}x{newHeight}: every size must be 1 or more");
         if (src.Length != (long)width * height * channels)
-            throw new ArgumentException($"expected {(long)width * height * channels} bytes, got {src.Length}", nameof(src));
+            throw new ShuffleNetException($"expected {(long)width * height * channels} bytes for {width}x{height}x{channels}, got {src.Length}");
+        long rows = (long)height * newWidth * channels, output = (long)newHeight * newWidth * channels;
+        if (Math.Max(rows, output) > Array.MaxLength)
+            throw new ShuffleNetException(
+                $"cannot resize {width}x{height}x{channels} to {newWidth}x{newHeight}: {Math.Max(rows, output)} values do not fit one array (at most {Array.MaxLength})");
 
         const int CoefScale = 1 << 11; // INTER_RESIZE_COEF_SCALE
 

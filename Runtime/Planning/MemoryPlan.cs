@@ -29,7 +29,9 @@ public sealed class MemoryPlan
     /// aligned CPU vectors).</summary>
     public const int AlignmentElements = 64;
 
+    /// <summary>The graph planned.</summary>
     public NetworkGraph Graph { get; }
+    /// <summary>Images per pass the offsets are sized for.</summary>
     public int Batch { get; }
 
     /// <summary>The requested tensors: alive until the end of the pass, so they can be read back.</summary>
@@ -40,6 +42,7 @@ public sealed class MemoryPlan
 
     /// <summary>Size of the arena in floats (the plan's peak).</summary>
     public long ArenaElements { get; }
+    /// <summary>Size of the arena in bytes.</summary>
     public long ArenaBytes => ArenaElements * sizeof(float);
 
     /// <summary>Whether <paramref name="tensor"/> is used by this plan (written, read or the input).</summary>
@@ -94,6 +97,8 @@ public sealed class MemoryPlan
 /// <summary>Op steps [First, Last] (inclusive) during which a tensor holds data someone still needs.</summary>
 public readonly record struct Lifetime(int First, int Last)
 {
+    /// <summary>Whether the tensor is alive at op step <paramref name="step"/>.</summary>
     public bool Contains(int step) => First <= step && step <= Last;
+    /// <summary>Whether both lifetimes share a step (the tensors cannot share memory).</summary>
     public bool Overlaps(Lifetime o) => First <= o.Last && o.First <= Last;
 }

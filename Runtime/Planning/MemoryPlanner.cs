@@ -11,6 +11,7 @@ namespace ShuffleNetGpu.Runtime.Planning;
 /// </summary>
 public static class MemoryPlanner
 {
+    /// <summary>Plans the arena for a pass of <paramref name="batch"/> images that produces <paramref name="outputs"/> (tensor ids).</summary>
     public static MemoryPlan Plan(NetworkGraph graph, int batch, IReadOnlyList<int> outputs)
     {
         ArgumentNullException.ThrowIfNull(graph);

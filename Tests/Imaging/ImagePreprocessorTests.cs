@@ -121,7 +121,13 @@ public class ImagePreprocessorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MissingFile_IsRejected() => AssertRejected(Path.Combine(TempDir(), "missing.png"), "not found");
+    public void MissingFile_IsFileNotFound()
+    {
+        string path = Path.Combine(TempDir(), "missing.png");
+        var e = Assert.Throws<FileNotFoundException>(() => ImagePreprocessor.Load(path));
+        Assert.Equal(path, e.FileName);
+        Assert.Contains("not found", e.Message);
+    }
 
     [Fact]
     public void Directory_IsRejected() => AssertRejected(TempDir(), "directory");

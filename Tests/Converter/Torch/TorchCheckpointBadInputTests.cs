@@ -55,8 +55,8 @@ public sealed class TorchCheckpointBadInputTests
     public void Missing_file()
     {
         string path = Path.Combine(Path.GetTempPath(), $"torch-missing-{Guid.NewGuid():N}.pth.tar");
-        var e = Assert.Throws<CheckpointFormatException>(() => TorchCheckpointReader.Read(path));
-        Assert.Equal(path, e.Path);
+        var e = Assert.Throws<FileNotFoundException>(() => TorchCheckpointReader.Read(path));
+        Assert.Equal(path, e.FileName);
         Assert.Contains("not found", e.Message);
     }
 
