@@ -7,8 +7,8 @@ namespace ShuffleNetGpu.Tests.Cli;
 /// whether it comes from an option, a candidate string or a weights file.</summary>
 public sealed class ClassCountBoundTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-classes-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly TempDirectory _dir = new("shufflenet-classes-");
+    public void Dispose() => _dir.Dispose();
 
     const string DetNas = "detnas:2,1,0,3,1,3,0,3,2,0,1,1,3,3,3,3,3,3,3,1";
 
@@ -27,10 +27,10 @@ public sealed class ClassCountBoundTests : IDisposable
     [InlineData(DetNas)]
     public void InitWithTooManyClassesIsOneLineAndWritesNothing(string model)
     {
-        string path = Path.Combine(_dir, "x.safetensors");
+        string path = _dir["x.safetensors"];
         AssertOneLineError(CliRunner.Run("init", model, "-o", path, "--classes", "2000000000"));
         Assert.False(File.Exists(path));
-        Assert.Empty(Directory.GetFiles(_dir));
+        Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 
     [Fact]
@@ -40,15 +40,15 @@ public sealed class ClassCountBoundTests : IDisposable
     [Fact]
     public void RunOfAWeightsFileWithTooManyClassesIsOneLine()
     {
-        string path = Path.Combine(_dir, "crafted.safetensors");
+        string path = _dir["crafted.safetensors"];
         WeightGenerator.Generate(ModelZoo.Get("shufflenetv2-0.5x", 10)).Save(path);
         var (tensors, metadata) = SafetensorsFile.Read(path);
         var edited = new Dictionary<string, string>(metadata) { ["config"] = metadata["config"].Replace("\"num_classes\":10", "\"num_classes\":2000000000") };
         SafetensorsFile.Write(path, tensors, edited);
-        string input = Path.Combine(_dir, "in.npy");
+        string input = _dir["in.npy"];
         ShuffleNetGpu.Runtime.IO.NpyFile.Write(input, [1, 3, 224, 224], new float[3 * 224 * 224]);
-        AssertOneLineError(CliRunner.Run("run", "--model", path, "--input", input, "--output", Path.Combine(_dir, "out.npy"), "--backend", "cpu"));
-        Assert.False(File.Exists(Path.Combine(_dir, "out.npy")));
+        AssertOneLineError(CliRunner.Run("run", "--model", path, "--input", input, "--output", _dir["out.npy"], "--backend", "cpu"));
+        Assert.False(File.Exists(_dir["out.npy"]));
     }
 
     [Fact]

@@ -10,8 +10,8 @@ namespace ShuffleNetGpu.Tests.Networks;
 /// before any graph is built: each bad field is a typed error naming it.</summary>
 public sealed class ModelConfigValidationTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-config-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly TempDirectory _dir = new("shufflenet-config-");
+    public void Dispose() => _dir.Dispose();
 
     /// <summary>Zoo id, JSON field, the value it is set to, and what the message must name.</summary>
     public static TheoryData<string, string, string, string> BadFields => new()
@@ -118,7 +118,7 @@ public sealed class ModelConfigValidationTests : IDisposable
     public void AWeightsFileWithABadConfigurationIsAWeightsFormatErrorNamingTheFileAndField(string from, string to, string named)
     {
         var weights = WeightGenerator.Generate(ModelZoo.Get("shufflenetv2-0.5x", 10));
-        string path = Path.Combine(_dir, "crafted.safetensors");
+        string path = _dir["crafted.safetensors"];
         weights.Save(path);
         var (tensors, metadata) = SafetensorsFile.Read(path);
         var edited = new Dictionary<string, string>(metadata);

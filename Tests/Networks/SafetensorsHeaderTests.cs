@@ -7,8 +7,8 @@ namespace ShuffleNetGpu.Tests.Networks;
 /// <summary>Hand-made safetensors headers that once crashed the reader or were accepted though ambiguous.</summary>
 public sealed class SafetensorsHeaderTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-header-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly TempDirectory _dir = new("shufflenet-header-");
+    public void Dispose() => _dir.Dispose();
 
     /// <summary>A file of <paramref name="header"/> (UTF-8, where "\xFF" stands for the raw byte 0xFF: invalid UTF-8)
     /// and <paramref name="dataBytes"/> zero bytes of data.</summary>
@@ -24,7 +24,7 @@ public sealed class SafetensorsHeaderTests : IDisposable
         var bytes = new byte[8 + json.Count + dataBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Count);
         json.CopyTo(bytes, 8);
-        string path = Path.Combine(_dir, "hostile.safetensors");
+        string path = _dir["hostile.safetensors"];
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -72,7 +72,7 @@ public sealed class SafetensorsHeaderTests : IDisposable
     [Fact]
     public void AMissingFileIsFileNotFound()
     {
-        string path = Path.Combine(_dir, "absent.safetensors");
+        string path = _dir["absent.safetensors"];
         var e = Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Read(path));
         Assert.Contains("absent.safetensors", e.Message);
         Assert.Throws<FileNotFoundException>(() => ModelWeights.Load(path));

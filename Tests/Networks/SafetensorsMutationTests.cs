@@ -13,8 +13,8 @@ public sealed class SafetensorsMutationTests(ITestOutputHelper output) : IDispos
     const int RandomMutations = 400;
     static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
 
-    readonly string _dir = Directory.CreateTempSubdirectory("shufflenet-fuzz-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly TempDirectory _dir = new("shufflenet-fuzz-");
+    public void Dispose() => _dir.Dispose();
 
     static readonly string[] FixtureIds = ["tiny-shufflenetv1-g3", "tiny-shufflenetv2plus", "tiny-oneshot"];
     public static TheoryData<string> Ids => new(FixtureIds);
@@ -23,7 +23,7 @@ public sealed class SafetensorsMutationTests(ITestOutputHelper output) : IDispos
     [MemberData(nameof(Ids))]
     public void MutatedWeightsFileLoadsOrFailsWithATypedError(string id)
     {
-        string good = Path.Combine(_dir, "good.safetensors");
+        string good = _dir["good.safetensors"];
         ShuffleNetGpu.Converter.CheckpointConverter.Convert(Fixtures.Checkpoint(id)).Save(good);
         byte[] original = File.ReadAllBytes(good);
         ModelWeights.Load(good);   // the unmutated file loads
@@ -66,7 +66,7 @@ public sealed class SafetensorsMutationTests(ITestOutputHelper output) : IDispos
 
     string? Load(ArraySegment<byte> file, int worker)
     {
-        string path = Path.Combine(_dir, $"mutant{worker}.safetensors");
+        string path = _dir[$"mutant{worker}.safetensors"];
         using (var f = File.Create(path)) f.Write(file);
         var weights = ModelWeights.Load(path);
         foreach (var spec in weights.Graph.WeightSpecs())
