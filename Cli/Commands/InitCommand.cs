@@ -20,7 +20,7 @@ static class InitCommand
         var width = new Option<string?>("--width") { Description = "With --family: v2plus small|medium|large; detnas 300m (20 choices) or 1.3g|3.8g (40 choices)." };
         var outPath = new Option<string>("--output", "-o") { Description = "The .safetensors file to write.", Required = true };
         var seed = NumberOption.Create("--seed", "Random seed (the same seed gives the same file).", defaultValue: 0, min: int.MinValue);
-        var classes = NumberOption.Create("--classes", "Classifier outputs.", defaultValue: ModelZoo.ImageNetClasses, min: 1);
+        var classes = NumberOption.Create("--classes", "Classifier outputs.", defaultValue: ModelZoo.ImageNetClasses, min: 1, max: ModelConfig.MaxClasses);
         var command = new Command("init", "Write a released configuration or a search-space candidate with deterministic random weights (activations of order 1 through the depth).")
         {
             id, family, arch, scales, width, outPath, seed, classes,

@@ -71,8 +71,8 @@ public sealed class CandidateSpec
         var choices = Integers(parts[1], "entry", Bad);
         int classes = ModelZoo.ImageNetClasses;
         if (options.TryGetValue("classes", out var classText) &&
-            (!int.TryParse(classText, NumberStyles.None, CultureInfo.InvariantCulture, out classes) || classes < 1))
-            throw Bad($"classes = '{classText}' is not a positive integer");
+            (!int.TryParse(classText, NumberStyles.None, CultureInfo.InvariantCulture, out classes) || classes is < 1 or > ModelConfig.MaxClasses))
+            throw Bad($"classes = '{classText}' is not a positive integer up to {ModelConfig.MaxClasses} (the configuration's num_classes)");
         options.TryGetValue("width", out var width);
         if (family != ModelFamily.OneShot && options.ContainsKey("scales"))
             throw Bad($"scales= is OneShot's; {name} has none");

@@ -36,6 +36,23 @@ public sealed record ModelConfig
     /// <summary>OneShot: each block's mid width, <c>int((out / 2) * channels_scales[i])</c>.</summary>
     public int[]? MidChannels { get; init; }
 
+    /// <summary>Upper bound of <see cref="NumClasses"/> (ImageNet-21k has 21,841 classes).</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Upper bound of every width (stem, stage, last, mid); the released models reach 3,072. With it, no
+    /// tensor of weights exceeds an array's length.</summary>
+    public const int MaxChannels = 8192;
+
+    /// <summary>Upper bound of each <see cref="StageRepeats"/> entry; the released models reach 36.</summary>
+    public const int MaxStageRepeats = 64;
+
+    /// <summary>Upper bound of a graph's parameters (4 GB of float32); the largest released model has 255 million.
+    /// Checked when the graph is built (<see cref="Families.GraphFactory.Build"/>), as it depends on every field.</summary>
+    public const long MaxParameters = 1_000_000_000;
+
+    /// <summary>Upper bound of V1's <see cref="Groups"/> (upstream offers 1, 2, 3, 4 and 8).</summary>
+    public const int MaxV1Groups = 64;
+
     /// <summary>Blocks in all stages.</summary>
     [JsonIgnore] public int BlockCount => StageRepeats.Sum();
 
@@ -48,72 +65,31 @@ public sealed record ModelConfig
     /// <summary>Canonical JSON (stable field order): stored in converted files and used for equality.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Parses and validates the JSON of <see cref="ToJson"/>; <paramref name="source"/> names the file in errors.</summary>
-    /// <exception cref="WeightsFormatException">the text is not a JSON configuration.</exception>
-    /// <exception cref="ArchitectureException">the configuration is invalid (the message names the field).</exception>
+    /// <summary>A stored configuration (a weights file's <c>__metadata__.config</c>), validated.</summary>
+    /// <exception cref="WeightsFormatException">the JSON does not describe a valid configuration; the message names the field.</exception>
     public static ModelConfig FromJson(string json, string source)
     {
         ModelConfig? config;
         try { config = JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions); }
+        catch (JsonException e) when (e.Path is { Length: > 2 } path)
+        {
+            throw new WeightsFormatException($"{source}: configuration field {path[2..]} is not valid ({e.Message})");
+        }
         catch (JsonException e) { throw new WeightsFormatException($"{source}: configuration is not valid JSON ({e.Message})"); }
         if (config is null) throw new WeightsFormatException($"{source}: configuration is empty");
-        config.Validate(source);
-        return config;
+        try { return config.Validate(source); }
+        catch (ArchitectureException e) { throw new WeightsFormatException(e.Message); }
     }
 
     /// <summary>Structural equality (the arrays compared by value).</summary>
     public bool SameAs(ModelConfig other) => ToJson() == other.ToJson();
 
-    /// <summary>Checks the fields against the family's rules; throws <see cref="ArchitectureException"/> naming the bad entry.</summary>
+    /// <summary>Checks every field against its bounds and the family's rules (<see cref="ModelConfigRules"/>); throws
+    /// <see cref="ArchitectureException"/> naming the field, its value and what is allowed. Every graph is built
+    /// from a configuration that passed here (<see cref="Families.GraphFactory.Build"/> calls it).</summary>
     public ModelConfig Validate(string source = "configuration")
     {
-        void Fail(string what) => throw new ArchitectureException($"{source}: {what}");
-        if (NumClasses < 1) Fail($"num_classes must be >= 1, got {NumClasses}");
-        if (StageRepeats is null || StageChannels is null || StemChannels is null) Fail("stem_channels, stage_repeats and stage_channels are required");
-        int stages = Family == ModelFamily.V1 || Family == ModelFamily.V2 ? 3 : 4;
-        if (StageRepeats!.Length != stages) Fail($"{Family} has {stages} stages, stage_repeats has {StageRepeats.Length}");
-        if (StageChannels!.Length != stages) Fail($"{Family} has {stages} stages, stage_channels has {StageChannels.Length}");
-        int stems = Family is ModelFamily.Large or ModelFamily.ExLarge ? 3 : 1;
-        if (StemChannels!.Length != stems) Fail($"{Family} has {stems} stem convolutions, stem_channels has {StemChannels.Length}");
-        for (int i = 0; i < stages; i++)
-        {
-            if (StageRepeats[i] < 1) Fail($"stage_repeats[{i}] must be >= 1, got {StageRepeats[i]}");
-            if (StageChannels[i] < 1) Fail($"stage_channels[{i}] must be >= 1, got {StageChannels[i]}");
-        }
-        if (StemChannels.Any(c => c < 1)) Fail("stem_channels must be >= 1");
-        bool hasLast = Family is not (ModelFamily.V1 or ModelFamily.ExLarge);
-        if (hasLast && LastChannels < 1) Fail($"{Family} needs last_channels >= 1");
-        if (!hasLast && LastChannels != 0) Fail($"{Family} has no last convolution (last_channels must be 0)");
-        bool searched = Family is ModelFamily.V2Plus or ModelFamily.OneShot or ModelFamily.DetNas;
-        if (searched)
-        {
-            if (Choices is null || Choices.Length != BlockCount)
-                Fail($"{Family} needs one block choice per block ({BlockCount}), got {Choices?.Length ?? 0}");
-            for (int i = 0; i < Choices!.Length; i++)
-                if (Choices[i] is < 0 or > 3) Fail($"choices[{i}] = {Choices[i]} is not a block choice (0..3)");
-            if (Family == ModelFamily.V2Plus)
-            {
-                // V2+'s Xception block gives all three depthwise convolutions the block's stride: only valid at stride 1.
-                int b = 0;
-                foreach (int repeats in StageRepeats)
-                {
-                    if (Choices[b] == BlockChoice.Xception)
-                        Fail($"choices[{b}] = 3 (Xception) is not allowed on a stride-2 block in ShuffleNetV2+");
-                    b += repeats;
-                }
-            }
-        }
-        else if (Choices is not null) Fail($"{Family} has no block choices");
-        if (Family == ModelFamily.OneShot)
-        {
-            if (MidChannels is null || MidChannels.Length != BlockCount)
-                Fail($"OneShot needs one mid width per block ({BlockCount}), got {MidChannels?.Length ?? 0}");
-            for (int i = 0; i < MidChannels!.Length; i++)
-                if (MidChannels[i] < 1) Fail($"mid_channels[{i}] must be >= 1, got {MidChannels[i]}");
-        }
-        else if (MidChannels is not null) Fail($"{Family} has no per-block mid widths");
-        int expectedGroups = Family switch { ModelFamily.Large => 8, ModelFamily.ExLarge => 16, ModelFamily.V1 => Groups, _ => 1 };
-        if (Groups != expectedGroups || Groups < 1) Fail($"groups = {Groups} is not valid for {Family}");
+        ModelConfigRules.Check(this, source);
         return this;
     }
 }

@@ -1,9 +1,11 @@
+using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ShuffleNetGpu.Networks;
 
 /// <summary>The seven model families of ShuffleNet-Series. JSON names match the fixtures' <c>family</c> field.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ModelFamily>))]
+[JsonConverter(typeof(ModelFamilyJsonConverter))]
 public enum ModelFamily
 {
     /// <summary>ShuffleNetV1 (grouped 1x1 convolutions, channel shuffle).</summary>
@@ -20,6 +22,33 @@ public enum ModelFamily
     [JsonStringEnumMemberName("oneshot")] OneShot,
     /// <summary>DetNAS (searched blocks, backbone for detection).</summary>
     [JsonStringEnumMemberName("detnas")] DetNas,
+}
+
+/// <summary>
+/// Reads and writes a family by its exact JSON name only. Written here rather than with
+/// <see cref="JsonStringEnumConverter{TEnum}"/>: even without integers, that one reads <c>"v2, v1"</c> as a
+/// combination of flags, and a family read from an untrusted file must be one of the seven names or an error.
+/// </summary>
+public sealed class ModelFamilyJsonConverter : JsonConverter<ModelFamily>
+{
+    static readonly Dictionary<string, ModelFamily> ByName = Enum.GetValues<ModelFamily>().ToDictionary(Name, StringComparer.Ordinal);
+
+    /// <summary>The JSON name of a family (<c>v1</c>, <c>v2plus</c>, ...).</summary>
+    public static string Name(ModelFamily family) =>
+        typeof(ModelFamily).GetField(family.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+        ?? throw new ArgumentOutOfRangeException(nameof(family), family, "not a model family");
+
+    /// <summary>The seven names, for messages.</summary>
+    public static string Names => string.Join(", ", ByName.Keys);
+
+    /// <inheritdoc/>
+    public override ModelFamily Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && ByName.TryGetValue(reader.GetString()!, out var family) ? family
+            : throw new JsonException($"family must be one of {Names}");
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, ModelFamily value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(Enum.IsDefined(value) ? Name(value) : throw new JsonException($"{(int)value} is not a model family"));
 }
 
 /// <summary>Block choices of the searched families (V2+, OneShot, DetNAS).</summary>

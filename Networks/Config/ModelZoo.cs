@@ -24,7 +24,7 @@ public static class ModelZoo
     {
         if (!All.Value.TryGetValue(id, out var config))
             throw new ShuffleNetException($"unknown model id '{id}'; known ids: {string.Join(", ", Ids)}");
-        return numClasses == config.NumClasses ? config : config with { NumClasses = numClasses };
+        return numClasses == config.NumClasses ? config : (config with { NumClasses = numClasses }).Validate(id);
     }
 
     /// <summary>

@@ -5,8 +5,9 @@ namespace ShuffleNetGpu.Networks.Families;
 /// <summary>Builds the graph of any configuration. Each family's stem, stages and head are in its own builder.</summary>
 public static class GraphFactory
 {
-    /// <summary>Validates <paramref name="config"/> and builds its graph.</summary>
-    /// <exception cref="ArchitectureException">an invalid configuration.</exception>
+    /// <summary>Validates <paramref name="config"/> (<see cref="ModelConfig.Validate"/>), then builds its graph.</summary>
+    /// <exception cref="ArchitectureException">a field breaks its bounds or the family's rules, or the model would
+    /// exceed <see cref="ModelConfig.MaxParameters"/>.</exception>
     public static NetworkGraph Build(ModelConfig config)
     {
         config.Validate();
@@ -19,7 +20,10 @@ public static class GraphFactory
             ModelFamily.ExLarge => ShuffleNetV2ExLargeBuilder.Append(b, config),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "unknown family"),
         };
-        return b.Build(config, output);
+        var graph = b.Build(config, output);
+        if (graph.Parameters > ModelConfig.MaxParameters)
+            throw new ArchitectureException($"configuration: {graph.Parameters:N0} parameters, more than the {ModelConfig.MaxParameters:N0} a model may have");
+        return graph;
     }
 
     /// <summary>Conv + BN (+ activation) named <c>{prefix}.{conv}</c>/<c>{prefix}.{conv + 1}</c>, as in <c>nn.Sequential</c> stems.</summary>

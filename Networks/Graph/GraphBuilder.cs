@@ -51,7 +51,8 @@ internal sealed class GraphBuilder
         int groups, Activation activation, TensorWrite? into = null, bool ownBias = false)
     {
         var src = _tensors[input.Tensor];
-        if (inChannels % groups != 0 || outChannels % groups != 0)
+        // ModelConfig.Validate keeps configurations from reaching here with these; this is the last guard, not the check.
+        if (groups < 1 || inChannels < 1 || outChannels < 1 || inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArchitectureException($"{names.Conv}: {inChannels} -> {outChannels} channels do not divide into {groups} groups");
         int h = OutSize(src.Height, kernel, stride), w = OutSize(src.Width, kernel, stride);
         var output = into ?? NewTensor(outChannels, h, w);

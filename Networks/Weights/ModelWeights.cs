@@ -56,11 +56,11 @@ public sealed class ModelWeights
         if (!metadata.TryGetValue("format_version", out var version) || version != FormatVersion)
             throw new WeightsFormatException($"{path}: format_version '{version}' is not supported (this build reads {FormatVersion})");
         if (!metadata.TryGetValue("config", out var json)) throw new WeightsFormatException($"{path}: __metadata__ has no config");
-        ModelConfig config;
-        try { config = ModelConfig.FromJson(json, path); }
-        catch (ArchitectureException e) { throw new WeightsFormatException(e.Message); }
+        var config = ModelConfig.FromJson(json, path);
 
-        var graph = GraphFactory.Build(config);
+        NetworkGraph graph;
+        try { graph = GraphFactory.Build(config); }
+        catch (ArchitectureException e) { throw new WeightsFormatException($"{path}: {e.Message}"); }
         var expected = graph.WeightSpecs().ToDictionary(s => s.Name);
         var byName = new Dictionary<string, float[]>();
         foreach (var t in tensors)
@@ -88,5 +88,5 @@ public sealed class ModelWeights
     }
 
     /// <summary>The JSON name of a family (<c>v2plus</c>, <c>exlarge</c>...).</summary>
-    public static string JsonFamilyName(ModelFamily f) => System.Text.Json.JsonSerializer.Serialize(f).Trim('"');
+    public static string JsonFamilyName(ModelFamily f) => ModelFamilyJsonConverter.Name(f);
 }

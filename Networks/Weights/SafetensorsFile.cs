@@ -68,11 +68,15 @@ public static class SafetensorsFile
         });
     }
 
-    /// <summary>Reads every tensor (as float32) and the <c>__metadata__</c> of a safetensors file.</summary>
+    /// <summary>Reads every tensor and the metadata, checking the header field by field and that the tensors cover the
+    /// data exactly.</summary>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="WeightsFormatException">the file is not a well-formed float32 safetensors file; the message
+    /// names the file and the field.</exception>
     public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
         if (Directory.Exists(path)) throw new WeightsFormatException($"{path}: is a directory, expected a .safetensors file");
-        if (!File.Exists(path)) throw new WeightsFormatException($"{path}: file not found");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         long length = f.Length;
         WeightsFormatException Bad(string what) => new($"{path}: {what}");
@@ -91,24 +95,26 @@ public static class SafetensorsFile
         using var _ = doc;
         if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("header is not a JSON object");
 
-        var metadata = new Dictionary<string, string>();
+        Dictionary<string, string>? metadata = null;
         var entries = new List<(string Name, int[] Shape, long Begin, long End)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
         foreach (var prop in doc.RootElement.EnumerateObject())
         {
-            if (prop.Name == "__metadata__")
+            string name = Text(() => prop.Name, $"tensor name of header entry {index++}", Bad);
+            if (name == "__metadata__")
             {
-                if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad("__metadata__ is not an object");
-                foreach (var m in prop.Value.EnumerateObject())
-                {
-                    if (m.Value.ValueKind != JsonValueKind.String) throw Bad($"__metadata__ entry '{m.Name}' is not a string");
-                    metadata[m.Name] = m.Value.GetString()!;
-                }
+                if (metadata is not null) throw Bad("__metadata__ appears twice in the header");
+                metadata = ParseMetadata(prop.Value, Bad);
                 continue;
             }
-            entries.Add(ParseEntry(prop, Bad));
+            if (!names.Add(name)) throw Bad($"tensor {name} appears twice in the header");
+            entries.Add(ParseEntry(name, prop.Value, Bad));
         }
-        // The data must be covered exactly: sorted by offset, contiguous from 0, ending at the file's end.
-        entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+        // The data must be covered exactly: sorted by offset, contiguous from 0, ending at the file's end. Ties are
+        // broken by end (an empty tensor first) and name, so the verdict does not depend on the header's order.
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin)
+            : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
         long expected = 0;
         foreach (var e in entries)
         {
@@ -125,32 +131,60 @@ public static class SafetensorsFile
             f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
             tensors.Add(new NamedTensor(e.Name, e.Shape, data));
         }
-        return (tensors, metadata);
+        return (tensors, metadata ?? []);
     }
 
-    static (string, int[], long, long) ParseEntry(JsonProperty prop, Func<string, WeightsFormatException> bad)
+    /// <summary>
+    /// A string of the header. <see cref="JsonDocument"/> checks structure only and transcodes strings when they are
+    /// read: invalid UTF-8, or an escaped lone surrogate, surfaces here as an <see cref="InvalidOperationException"/>.
+    /// </summary>
+    static string Text(Func<string> read, string field, Func<string, WeightsFormatException> bad)
     {
-        string name = prop.Name;
-        var v = prop.Value;
+        try { return read(); }
+        catch (InvalidOperationException) { throw bad($"{field} is not valid text (invalid UTF-8 or a lone surrogate escape)"); }
+    }
+
+    /// <summary>A number as written (ASCII, so always readable); any other value by its kind, never its text.</summary>
+    static string Describe(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetRawText() : $"<{e.ValueKind.ToString().ToLowerInvariant()}>";
+
+    static Dictionary<string, string> ParseMetadata(JsonElement value, Func<string, WeightsFormatException> bad)
+    {
+        if (value.ValueKind != JsonValueKind.Object) throw bad("__metadata__ is not an object");
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (var m in value.EnumerateObject())
+        {
+            string key = Text(() => m.Name, $"__metadata__ key {index++}", bad);
+            if (m.Value.ValueKind != JsonValueKind.String) throw bad($"__metadata__.{key} is not a string");
+            if (!metadata.TryAdd(key, Text(() => m.Value.GetString()!, $"__metadata__.{key}", bad)))
+                throw bad($"__metadata__.{key} appears twice in the header");
+        }
+        return metadata;
+    }
+
+    static (string, int[], long, long) ParseEntry(string name, JsonElement v, Func<string, WeightsFormatException> bad)
+    {
         if (v.ValueKind != JsonValueKind.Object) throw bad($"entry {name} is not an object");
         if (!v.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String)
             throw bad($"tensor {name} has no dtype");
-        if (dtype.GetString() != "F32") throw bad($"tensor {name} has dtype {dtype.GetString()}, expected F32");
+        string type = Text(() => dtype.GetString()!, $"tensor {name} dtype", bad);
+        if (type != "F32") throw bad($"tensor {name} has dtype {type}, expected F32");
         if (!v.TryGetProperty("shape", out var shapeJson) || shapeJson.ValueKind != JsonValueKind.Array)
             throw bad($"tensor {name} has no shape");
         var shape = new List<int>();
         long count = 1;
         foreach (var d in shapeJson.EnumerateArray())
         {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int dim) || dim < 0) throw bad($"tensor {name} has an invalid dimension {d}");
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int dim) || dim < 0) throw bad($"tensor {name} has an invalid dimension {Describe(d)}");
             shape.Add(dim);
             count = checked(count * dim);
             if (count > int.MaxValue) throw bad($"tensor {name} has more than {int.MaxValue} elements");
         }
         if (!v.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             throw bad($"tensor {name} has no data_offsets pair");
-        if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
-            throw bad($"tensor {name} has invalid data_offsets");
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number ||
+            !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+            throw bad($"tensor {name} data_offsets [{Describe(offsets[0])}, {Describe(offsets[1])}] are not two integers 0 <= begin <= end");
         if (end - begin != 4 * count) throw bad($"tensor {name}: data_offsets span {end - begin} bytes but shape [{string.Join(", ", shape)}] needs {4 * count}");
         return (name, shape.ToArray(), begin, end);
     }
