@@ -32,9 +32,10 @@ static class ClassifyCommand
             bool asJson = parse.GetValue(json);
             var files = Expand(parse.GetValue(images)!);
             string modelName = parse.GetValue(model)!;
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(modelName), parse.GetValue(backend), parse.GetValue(threads));
+            var weights = ModelSource.Weights(modelName);
+            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
             var names = ClassLabels.For(net.Config.NumClasses, parse.GetValue(labels));
-            string? warning = ModelSource.IsGenerated(modelName) ? ModelSource.GeneratedWarning : null;
+            string? warning = weights.IsGenerated ? ModelSource.GeneratedWarning : null;
             if (warning is not null) error.WriteLine($"warning: {modelName}: {warning}");
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();

@@ -30,7 +30,10 @@ static class EvalCommand
             string root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new ShuffleNetException($"{root}: not a folder");
             int batchSize = parse.GetValue(batch);
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), parse.GetValue(backend), parse.GetValue(threads));
+            string modelName = parse.GetValue(model)!;
+            var weights = ModelSource.Weights(modelName);
+            if (weights.IsGenerated) error.WriteLine($"warning: {modelName}: {ModelSource.GeneratedWarning}");
+            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
             int classes = net.Config.NumClasses;
             var samples = Samples(root, parse.GetValue(labels)!, classes);
             bool large = net.Config.Family == ModelFamily.Large;

@@ -15,11 +15,8 @@ static class ModelSource
 {
     public static bool IsSafetensors(string path) => path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True when <paramref name="model"/> names generated (random, seed 0) weights: a zoo id or a candidate.
-    /// Their outputs are not predictions, and commands that print classes say so.</summary>
-    public static bool IsGenerated(string model) => ModelZoo.TryGet(model, out _) || CandidateSpec.IsCandidate(model);
-
-    /// <summary>What commands print, on stderr and in JSON, about outputs of generated weights.</summary>
+    /// <summary>What commands print, on stderr and in JSON, about outputs of generated weights (a zoo id, a candidate,
+    /// or a file written by <c>init</c>: <see cref="ModelWeights.IsGenerated"/>).</summary>
     public const string GeneratedWarning = "generated weights: not a prediction";
 
     /// <summary>Weights: a converted file, a checkpoint converted in memory, or a zoo id with generated weights (seed 0).</summary>

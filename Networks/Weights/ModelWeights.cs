@@ -14,6 +14,10 @@ public sealed class ModelWeights
     /// <summary>The <c>__metadata__.format_version</c> this build reads and writes.</summary>
     public const string FormatVersion = "1";
 
+    /// <summary>The <c>__metadata__</c> key that <see cref="WeightGenerator"/> sets (to its seed): weights with it are
+    /// random, so their outputs are not predictions.</summary>
+    public const string GeneratedSeedKey = "generated_seed";
+
     /// <summary>The network's configuration.</summary>
     public ModelConfig Config { get; }
     /// <summary>The graph built from <see cref="Config"/>.</summary>
@@ -43,6 +47,9 @@ public sealed class ModelWeights
         Tensors = tensors;
         Metadata = metadata ?? new Dictionary<string, string>();
     }
+
+    /// <summary>True for generated (random) weights, in memory or saved by <c>shufflenet init</c>.</summary>
+    public bool IsGenerated => Metadata.ContainsKey(GeneratedSeedKey);
 
     /// <summary>The weight named <paramref name="name"/>.</summary>
     public float[] this[string name] => Tensors[name];

@@ -54,7 +54,7 @@ public static class WeightGenerator
             moment[target] = (moment[target] * written[target] + outMoment * channels) / (written[target] + channels);
             written[target] += channels;
         }
-        return new ModelWeights(config, tensors, new Dictionary<string, string> { ["generated_seed"] = seed.ToString() }, "generated");
+        return new ModelWeights(config, tensors, new Dictionary<string, string> { [ModelWeights.GeneratedSeedKey] = seed.ToString() }, "generated");
     }
 
     /// <summary>Second moment after an activation of a zero-mean input with second moment m (rough, which is enough here).</summary>

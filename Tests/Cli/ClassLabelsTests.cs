@@ -28,6 +28,20 @@ public sealed class ClassLabelsTests : IDisposable
     }
 
     [Fact]
+    public void AFileWrittenByInitIsFlaggedAsGeneratedToo()
+    {
+        string weights = Path.Combine(_dir, "init.safetensors");
+        var (code, _, err) = CliRunner.Run("init", "shufflenetv2-0.5x", "-o", weights);
+        Assert.True(code == 0, err);
+        (code, var output, err) = CliRunner.Run("classify", "--model", weights, Image, "--json", "--backend", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("generated weights: not a prediction", err);
+        Assert.Equal("generated weights: not a prediction", JsonDocument.Parse(output.Trim()).RootElement.GetProperty("warning").GetString());
+        (code, _, err) = CliRunner.Run("eval", "--model", weights, Path.Combine(Fixtures.Root, "images"), "--labels", "index", "--backend", "cpu");
+        Assert.Contains("generated weights: not a prediction", err);
+    }
+
+    [Fact]
     public void ATenClassModelIsLabelledWithClassNumbersNotImageNetNames()
     {
         var (code, output, err) = CliRunner.Run("classify", "--model", Tiny, Image, "--json", "--backend", "cpu", "--top", "10");

@@ -38,11 +38,11 @@ public sealed class ExportOnnxCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("missing-folder")]
-    [InlineData("folder")]
-    [InlineData("batch")]
-    [InlineData("model")]
-    public void BadArgumentsAreOneErrorLineAndLeaveNoFile(string what)
+    [InlineData("missing-folder", 1)]
+    [InlineData("folder", 2)]   // usage errors (the option's value is wrong on its face) exit 2, runtime errors 1
+    [InlineData("batch", 2)]
+    [InlineData("model", 1)]
+    public void BadArgumentsAreOneErrorLineAndLeaveNoFile(string what, int exitCode)
     {
         string path = what switch
         {
@@ -57,7 +57,7 @@ public sealed class ExportOnnxCommandTests : IDisposable
             _ => ["export-onnx", "shufflenetv2-0.5x", "-o", path],
         };
         var (code, _, err) = CliRunner.Run(args);
-        Assert.Equal(1, code);
+        Assert.Equal(exitCode, code);
         Assert.StartsWith("error: ", err);
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
