@@ -78,6 +78,9 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     /// <summary>The instruction path the ops run on.</summary>
     public CpuPath Path { get; }
 
+    /// <summary>The worker pool (tests watch its threads).</summary>
+    internal CpuWorkerPool Pool => _pool;
+
     /// <summary>Threads a run uses, the caller included.</summary>
     public int Threads => _pool.Threads;
 
