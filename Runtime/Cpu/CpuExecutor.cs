@@ -172,6 +172,9 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         bool needsBranch = false;
         foreach (int t in outputs) needsBranch |= _fusedAway.Contains(t);
         var plan = MemoryPlanner.Plan(needsBranch ? _graph : _fusedGraph, n, outputs, inputInArena: false);
+        // The ops index with long (or int products bounded by the input, itself one array); what limits the batch is
+        // that the input and each requested tensor are one .NET array.
+        BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, long.MaxValue, "the cpu backend");
         var steps = plan.Ops.Select(op => op is FusedConvAddOp f
             ? new Step(_ops[f.Conv], _fusions[f])
             : new Step(_ops[op], null)).ToArray();
