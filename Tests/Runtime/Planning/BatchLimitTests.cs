@@ -1,4 +1,5 @@
 using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
@@ -38,7 +39,7 @@ public class BatchLimitTests
     [Fact]
     public void TheLargestBatchFollowsTheLargestTensorTheOpsTouch()
     {
-        var graph = global::ShuffleNetGpu.Networks.Families.GraphFactory.Build(ModelZoo.Get("shufflenetv2-exlarge"));
+        var graph = GraphFactory.Build(ModelZoo.Get("shufflenetv2-exlarge"));
         Assert.Equal(668, BatchLimit.Largest(graph, graph.Ops, [graph.OutputTensor], int.MaxValue));
         // Cut after the stem: its largest tensor (before the max pool) still sets the limit; the input alone would allow 14,266.
         int stem = graph.StageEnds[0];
