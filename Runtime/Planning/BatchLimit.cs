@@ -3,9 +3,15 @@ using ShuffleNetGpu.Networks.Graph;
 namespace ShuffleNetGpu.Runtime.Planning;
 
 /// <summary>A batch larger than a backend can index for this model; <see cref="MaxBatch"/> is the largest that works.</summary>
+/// <param name="message">One line: the batch, the tensor that overflows, the limit and the largest batch that works.</param>
+/// <param name="batch">The batch asked for.</param>
+/// <param name="maxBatch">The largest batch this model runs at on this backend.</param>
 public sealed class BatchSizeException(string message, int batch, int maxBatch) : ShuffleNetException(message)
 {
+    /// <summary>The batch asked for.</summary>
     public int Batch { get; } = batch;
+
+    /// <summary>The largest batch this model runs at on this backend (for the outputs asked for).</summary>
     public int MaxBatch { get; } = maxBatch;
 }
 
@@ -14,7 +20,7 @@ public sealed class BatchSizeException(string message, int batch, int maxBatch) 
 /// the ILGPU kernels index each tensor they read or write with an int, and every backend returns a requested tensor
 /// as one .NET array.
 /// </summary>
-public static class BatchLimit
+internal static class BatchLimit
 {
     /// <summary>Elements one array of floats may hold (what a requested tensor is copied into).</summary>
     public static long ArrayElements => Array.MaxLength;
