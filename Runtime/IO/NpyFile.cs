@@ -23,7 +23,8 @@ public static partial class NpyFile
     public static (int[] Shape, float[] Data) Read(string path)
     {
         if (Directory.Exists(path)) throw new NpyFormatException($"{path}: is a directory, expected a .npy file");
-        if (!File.Exists(path)) throw new NpyFormatException($"{path}: file not found");
+        // A missing file is the usual FileNotFoundException (as for every reader of the library), not a format error.
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         using var f = File.OpenRead(path);
         return Read(f, path);
     }
