@@ -17,7 +17,7 @@ static class InfoCommand
         var model = new Argument<string?>("model") { Description = "A zoo id, a converted .safetensors file or a checkpoint.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Every released configuration." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
-        var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass: arena, weights and peak bytes at --batch." };
+        var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass on the ILGPU backends: arena, weights and peak bytes at --batch (the cpu backend reads the input in place, so its arena leaves the input out)." };
         var batch = NumberOption.Create("--batch", "Batch size of the --memory plan.", defaultValue: 1, min: 1);
         var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch };
         command.SetAction(parse =>

@@ -18,7 +18,8 @@ internal static class Checks
             throw new ArgumentOutOfRangeException(name, value, $"{op}: {name} must not be negative.");
     }
 
-    /// <summary>Every index a kernel computes must fit in an int.</summary>
+    /// <summary>Every index a kernel computes must fit in an int. The executor refuses such a batch when it plans
+    /// (<c>BatchLimit</c> in the runtime, with the largest batch that works); this is the launchers' own guard.</summary>
     public static void FitsInt(long count, string what, string op)
     {
         if (count > int.MaxValue)

@@ -22,7 +22,8 @@ internal sealed unsafe class CpuConv : CpuOp
     readonly long _groupFloats;
     readonly int[] _sources;
     float* _x, _y;
-    int _n;
+    int _n, _parts;
+    long _units;
 
     /// <summary>Floats of phase planes a band aims at (192 KiB).</summary>
     const int PlanesTarget = 48 * 1024;
@@ -91,15 +92,26 @@ internal sealed unsafe class CpuConv : CpuOp
         _n = n;
         long work = (long)n * _groups * _coutG * _kdim * _ho * _wo;
         parallel = threads > 1 && work >= ParallelThreshold;
-        return n * _groups * _bands;
+        // Units are (image, group, band); a chunk runs a range of whole units, so the split never changes the bits.
+        _units = (long)n * _groups * _bands;
+        _parts = parallel ? ChunkCount(_units, threads, ChunksPerThread * 2) : 1;
+        return _parts;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Body<TS, TV>(int chunk, int worker)
     {
-        int band = chunk % _bands;
-        chunk /= _bands;
-        int g = chunk % _groups, img = chunk / _groups;
+        long start = _units * chunk / _parts, end = _units * (chunk + 1) / _parts;
+        for (long unit = start; unit < end; unit++) Unit<TS, TV>(unit, worker);
+    }
+
+    /// <summary>One band of output rows of one group of one image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void Unit<TS, TV>(long unit, int worker) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int band = (int)(unit % _bands);
+        unit /= _bands;
+        int g = (int)(unit % _groups), img = (int)(unit / _groups);
         int y0 = band * _bandRows, y1 = Math.Min(_ho, y0 + _bandRows);
         if (y0 >= y1) return;
         int pixels = (y1 - y0) * _wo;

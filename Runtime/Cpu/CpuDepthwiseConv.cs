@@ -63,7 +63,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         _n = n;
         long work = (long)n * _c * _ho * _wo * _kk;
         parallel = threads > 1 && work >= ParallelThreshold;
-        _parts = parallel ? Math.Min(n * _c, threads * ChunksPerThread * 2) : 1;
+        _parts = parallel ? ChunkCount((long)n * _c, threads, ChunksPerThread * 2) : 1;
         return _parts;
     }
 

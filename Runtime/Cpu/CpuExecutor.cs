@@ -10,7 +10,7 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// The SIMD CPU engine (<c>--backend cpu</c>): runs a <see cref="NetworkGraph"/> with its own vectorised ops
 /// (<see cref="CpuOp"/>; AVX-512, AVX2 or scalar, see <see cref="CpuFeatures"/>) on a persistent worker pool, in
 /// NCHW like the graph, intermediates in one native arena laid out by a <see cref="MemoryPlan"/> (plans cached per
-/// batch size and output set). Weights are repacked once at load. A warmed-up run allocates only the arrays it
+/// batch size and output set; the input has no place in it, see <see cref="Run"/>). Weights are repacked once at load. A warmed-up run allocates only the arrays it
 /// returns: the input is read in place, the arena and scratch are reused.
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
@@ -77,6 +77,9 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
 
     /// <summary>The instruction path the ops run on.</summary>
     public CpuPath Path { get; }
+
+    /// <summary>The worker pool (tests watch its threads).</summary>
+    internal CpuWorkerPool Pool => _pool;
 
     /// <summary>Threads a run uses, the caller included.</summary>
     public int Threads => _pool.Threads;
@@ -155,7 +158,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     }
 
     /// <summary>The cached plan and steps for this batch size and output set (found without allocating).</summary>
-    (MemoryPlan Plan, Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs)
+    internal (MemoryPlan Plan, Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs)
     {
         foreach (var entry in _plans)
         {
@@ -168,7 +171,10 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         if (_plans.Count >= 16) _plans.Clear();
         bool needsBranch = false;
         foreach (int t in outputs) needsBranch |= _fusedAway.Contains(t);
-        var plan = MemoryPlanner.Plan(needsBranch ? _graph : _fusedGraph, n, outputs);
+        var plan = MemoryPlanner.Plan(needsBranch ? _graph : _fusedGraph, n, outputs, inputInArena: false);
+        // The ops index with long (or int products bounded by the input, itself one array); what limits the batch is
+        // that the input and each requested tensor are one .NET array.
+        BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, long.MaxValue, "the cpu backend");
         var steps = plan.Ops.Select(op => op is FusedConvAddOp f
             ? new Step(_ops[f.Conv], _fusions[f])
             : new Step(_ops[op], null)).ToArray();

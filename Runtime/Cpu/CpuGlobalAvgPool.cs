@@ -35,7 +35,7 @@ internal sealed unsafe class CpuGlobalAvgPool : CpuOp
         _y = tensors[_output];
         _n = n;
         parallel = threads > 1 && (long)n * _c * _hw >= 4 * ParallelThreshold;
-        _parts = parallel ? Math.Min(n * _c, threads * ChunksPerThread) : 1;
+        _parts = parallel ? ChunkCount((long)n * _c, threads, ChunksPerThread) : 1;
         return _parts;
     }
 

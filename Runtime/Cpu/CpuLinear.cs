@@ -53,7 +53,7 @@ internal sealed unsafe class CpuLinear : CpuOp
         _y = tensors[_output];
         _n = n;
         parallel = threads > 1 && (long)_in * _out >= ParallelThreshold;
-        _parts = parallel ? Math.Min((_out + 3) / 4, threads * ChunksPerThread) : 1;
+        _parts = parallel ? ChunkCount((_out + 3) / 4, threads, ChunksPerThread) : 1;
         return _parts;
     }
 

@@ -43,6 +43,14 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
         pool.Run(this, chunks, parallel);
     }
 
+    /// <summary>The chunk count a pass of <paramref name="n"/> images on <paramref name="threads"/> threads asks the
+    /// pool for, computed without running anything (the tests check it against <see cref="CpuWorkerPool.MaxChunks"/>).</summary>
+    internal int ChunksFor(int n, int threads, int tensorCount)
+    {
+        var none = new nint[tensorCount];
+        fixed (nint* t = none) return Prepare((float**)t, n, threads, out _);
+    }
+
     /// <summary>Records this pass's addresses; returns the chunk count and whether to spread them over the threads.</summary>
     protected abstract int Prepare(float** tensors, int n, int threads, out bool parallel);
 
@@ -80,6 +88,16 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
 
     /// <summary>Chunks wanted per thread for balance (chunks are claimed dynamically).</summary>
     protected const int ChunksPerThread = 3;
+
+    /// <summary>The most chunks an op cuts a pass into: a quarter of what the pool takes (<see cref="CpuWorkerPool.MaxChunks"/>),
+    /// so an op that rounds a split up per group stays under it whatever the batch size or thread count.</summary>
+    protected const int MaxChunks = CpuWorkerPool.MaxChunks / 4;
+
+    /// <summary>How many chunks to cut <paramref name="units"/> independent pieces of work into: about
+    /// <paramref name="perThread"/> per thread, at most one per piece, at most <see cref="MaxChunks"/>. A chunk computes
+    /// whole pieces, so the count never changes a result.</summary>
+    protected static int ChunkCount(long units, int threads, int perThread) =>
+        (int)Math.Max(1, Math.Min(units, Math.Min((long)threads * perThread, MaxChunks)));
 
     /// <summary>Splits [0, <paramref name="count"/>) into <paramref name="parts"/> near-equal ranges; range <paramref name="part"/>.</summary>
     protected static (int Start, int End) Range(int count, int parts, int part) =>

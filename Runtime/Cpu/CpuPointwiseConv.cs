@@ -69,7 +69,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         parallel = threads > 1 && work >= ParallelThreshold;
         if (parallel)
         {
-            int want = threads * ChunksPerThread;
+            int want = ChunkCount(long.MaxValue, threads, ChunksPerThread);
             int per = (want + _groups - 1) / _groups;
             int width = CpuFeatures.Width(Path) * TileVectors(Path), rows = TileRows(Path);
             int colTiles = (n * _hw + width - 1) / width, rowBlocks = (_mg + rows - 1) / rows;

@@ -22,7 +22,7 @@ internal abstract unsafe class CpuRowOp : CpuOp
         N = n;
         Bind(tensors);
         parallel = threads > 1 && (long)n * Channels * Hw >= 2 * ParallelThreshold;
-        _parts = parallel ? Math.Min(n * Channels, threads * ChunksPerThread) : 1;
+        _parts = parallel ? ChunkCount((long)n * Channels, threads, ChunksPerThread) : 1;
         return _parts;
     }
 

@@ -18,24 +18,22 @@ internal interface IParallelWork
 /// <see cref="SpinTime"/> after their last chunk (a forward pass is ~100 back-to-back jobs a few microseconds to
 /// a millisecond long: waking a blocked thread costs tens of microseconds), then block on a monitor.
 /// No allocation per job. Not reentrant: one <see cref="Run"/> at a time.
+/// The workers hold only the <see cref="JobBoard"/>, never the pool: a pool its owner drops without disposing is
+/// collected, and its finalizer stops the workers (a network nobody disposes does not keep threads for the process's life).
 /// </summary>
 internal sealed class CpuWorkerPool : IDisposable
 {
     /// <summary>How long an idle worker spins before it blocks.</summary>
     public static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(200);
 
-    readonly Thread[] _workers;
-    readonly object _gate = new();
-    readonly NativeBuffer?[] _scratch;
-    readonly long _spinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
-    IParallelWork? _work;
-    long _state;      // epoch << 32 | chunk count << 16 | next chunk
-    int _pending;     // chunks of the current job not finished
-    int _sleepers;
-    volatile bool _stop;
-    Exception? _failure;
-
     public const int MaxChunks = ushort.MaxValue;
+
+    static int s_liveWorkers;
+
+    readonly Thread[] _workers;
+    readonly JobBoard _board = new();
+    readonly NativeBuffer?[] _scratch;
+    bool _disposed;
 
     /// <param name="threads">Threads taking part, the caller included (at least 1).</param>
     public CpuWorkerPool(int threads)
@@ -44,15 +42,31 @@ internal sealed class CpuWorkerPool : IDisposable
         Threads = threads;
         _scratch = new NativeBuffer?[threads];
         _workers = new Thread[threads - 1];
-        for (int i = 0; i < _workers.Length; i++)
-        {
-            int index = i + 1;
-            _workers[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"ShuffleNet CPU worker {index}" };
-            _workers[i].Start();
-        }
+        for (int i = 0; i < _workers.Length; i++) _workers[i] = StartWorker(_board, i + 1);
     }
 
+    /// <summary>Starts worker <paramref name="index"/> on <paramref name="board"/>; static, so the thread cannot capture the pool.</summary>
+    static Thread StartWorker(JobBoard board, int index)
+    {
+        Interlocked.Increment(ref s_liveWorkers);
+        var thread = new Thread(() =>
+        {
+            try { board.WorkerLoop(index); }
+            finally { Interlocked.Decrement(ref s_liveWorkers); }
+        }) { IsBackground = true, Name = $"ShuffleNet CPU worker {index}" };
+        thread.Start();
+        return thread;
+    }
+
+    ~CpuWorkerPool() => _board.Stop();
+
     public int Threads { get; }
+
+    /// <summary>The worker threads (the caller is not one of them).</summary>
+    internal IReadOnlyList<Thread> WorkerThreads => _workers;
+
+    /// <summary>Worker threads of every pool in the process that have not ended.</summary>
+    public static int LiveWorkers => Volatile.Read(ref s_liveWorkers);
 
     /// <summary>Floats of scratch each thread has (see <see cref="EnsureScratch"/>).</summary>
     public long ScratchFloats { get; private set; }
@@ -86,92 +100,120 @@ internal sealed class CpuWorkerPool : IDisposable
             return;
         }
         if (chunks > MaxChunks) throw new ArgumentOutOfRangeException(nameof(chunks), chunks, $"at most {MaxChunks} chunks");
-        _work = work;
-        Volatile.Write(ref _pending, chunks);
-        long epoch = (Volatile.Read(ref _state) >>> 32) + 1;
-        // A full fence: the job is visible before the word, and the sleeper count is read after it (see WorkerLoop).
-        Interlocked.Exchange(ref _state, epoch << 32 | (long)chunks << 16);
-        if (Volatile.Read(ref _sleepers) > 0)
-        {
-            lock (_gate) Monitor.PulseAll(_gate);
-        }
-        Drain(epoch, 0);
-        if (Volatile.Read(ref _pending) != 0)
-        {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-        }
-        _work = null;
-        if (_failure is { } failure)
-        {
-            _failure = null;
-            throw new InvalidOperationException("a CPU engine worker failed", failure);
-        }
-    }
-
-    /// <summary>Claims and runs chunks of job <paramref name="epoch"/> until none is left.</summary>
-    void Drain(long epoch, int worker)
-    {
-        while (true)
-        {
-            long s = Volatile.Read(ref _state);
-            if (s >>> 32 != epoch) return;
-            int total = (int)(s >> 16) & 0xFFFF, next = (int)s & 0xFFFF;
-            if (next >= total) return;
-            if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
-            // The claim succeeded while the job was current, and the caller does not replace the job before every
-            // claimed chunk is finished, so _work is this job's.
-            try
-            {
-                _work!.Execute(next, worker);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
-            Interlocked.Decrement(ref _pending);
-        }
-    }
-
-    void WorkerLoop(int index)
-    {
-        long seen = 0;
-        while (!_stop)
-        {
-            long epoch = Volatile.Read(ref _state) >>> 32;
-            if (epoch != seen)
-            {
-                seen = epoch;
-                Drain(epoch, index);
-                continue;
-            }
-            long deadline = Stopwatch.GetTimestamp() + _spinTicks;
-            bool changed = false;
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                for (int i = 0; i < 16; i++)
-                {
-                    if (Volatile.Read(ref _state) >>> 32 != seen || _stop) { changed = true; break; }
-                    Thread.SpinWait(8);
-                }
-                if (changed) break;
-            }
-            if (changed) continue;
-            lock (_gate)
-            {
-                Interlocked.Increment(ref _sleepers);
-                while (Volatile.Read(ref _state) >>> 32 == seen && !_stop) Monitor.Wait(_gate);
-                Interlocked.Decrement(ref _sleepers);
-            }
-        }
+        _board.Run(work, chunks);
+        GC.KeepAlive(this);   // the scratch buffers the chunks used belong to this pool
     }
 
     public void Dispose()
     {
-        if (_stop) return;
-        _stop = true;
-        lock (_gate) Monitor.PulseAll(_gate);
+        if (_disposed) return;
+        _disposed = true;
+        _board.Stop();
         foreach (var t in _workers) t.Join();
         foreach (var s in _scratch) s?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>What the caller and the workers share: the job word, the job and the wake-up monitor.</summary>
+    sealed class JobBoard
+    {
+        readonly object _gate = new();
+        readonly long _spinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
+        IParallelWork? _work;
+        long _state;      // epoch << 32 | chunk count << 16 | next chunk
+        int _pending;     // chunks of the current job not finished
+        int _sleepers;
+        volatile bool _stop;
+        Exception? _failure;
+
+        /// <summary>Publishes a job, takes chunks on the calling thread and waits for the claimed ones.</summary>
+        public void Run(IParallelWork work, int chunks)
+        {
+            _work = work;
+            Volatile.Write(ref _pending, chunks);
+            long epoch = (Volatile.Read(ref _state) >>> 32) + 1;
+            // A full fence: the job is visible before the word, and the sleeper count is read after it (see WorkerLoop).
+            Interlocked.Exchange(ref _state, epoch << 32 | (long)chunks << 16);
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (_gate) Monitor.PulseAll(_gate);
+            }
+            Drain(epoch, 0);
+            if (Volatile.Read(ref _pending) != 0)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            }
+            _work = null;
+            if (_failure is { } failure)
+            {
+                _failure = null;
+                throw new InvalidOperationException("a CPU engine worker failed", failure);
+            }
+        }
+
+        /// <summary>Ends the workers (each finishes the chunk it is running first).</summary>
+        public void Stop()
+        {
+            _stop = true;
+            lock (_gate) Monitor.PulseAll(_gate);
+        }
+
+        /// <summary>Claims and runs chunks of job <paramref name="epoch"/> until none is left.</summary>
+        void Drain(long epoch, int worker)
+        {
+            while (true)
+            {
+                long s = Volatile.Read(ref _state);
+                if (s >>> 32 != epoch) return;
+                int total = (int)(s >> 16) & 0xFFFF, next = (int)s & 0xFFFF;
+                if (next >= total) return;
+                if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
+                // The claim succeeded while the job was current, and the caller does not replace the job before every
+                // claimed chunk is finished, so _work is this job's.
+                try
+                {
+                    _work!.Execute(next, worker);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                }
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+
+        public void WorkerLoop(int index)
+        {
+            long seen = 0;
+            while (!_stop)
+            {
+                long epoch = Volatile.Read(ref _state) >>> 32;
+                if (epoch != seen)
+                {
+                    seen = epoch;
+                    Drain(epoch, index);
+                    continue;
+                }
+                long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+                bool changed = false;
+                while (Stopwatch.GetTimestamp() < deadline)
+                {
+                    for (int i = 0; i < 16; i++)
+                    {
+                        if (Volatile.Read(ref _state) >>> 32 != seen || _stop) { changed = true; break; }
+                        Thread.SpinWait(8);
+                    }
+                    if (changed) break;
+                }
+                if (changed) continue;
+                lock (_gate)
+                {
+                    Interlocked.Increment(ref _sleepers);
+                    while (Volatile.Read(ref _state) >>> 32 == seen && !_stop) Monitor.Wait(_gate);
+                    Interlocked.Decrement(ref _sleepers);
+                }
+            }
+        }
     }
 }

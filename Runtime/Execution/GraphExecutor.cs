@@ -83,7 +83,7 @@ sealed class GraphExecutor : INetworkExecutor
     /// <summary>Runs <paramref name="n"/> images; returns the requested tensors ([n, C, H, W] each, NCHW) copied to the host.</summary>
     public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
     {
-        var plan = _plan = _plans.Get(n, outputs);
+        var plan = PlanFor(n, outputs);
         EnsureArena(plan.ArenaElements);
         var stream = _accelerator.DefaultStream;
         View(NetworkGraph.InputTensor).CopyFromCPU(stream, input);
@@ -113,7 +113,7 @@ sealed class GraphExecutor : INetworkExecutor
 
     public TimeSpan[] TimeResident(float[] input, int n, int runs)
     {
-        var plan = _plan = _plans.Get(n, [_graph.OutputTensor]);
+        var plan = PlanFor(n, [_graph.OutputTensor]);
         EnsureArena(plan.ArenaElements);
         var stream = _accelerator.DefaultStream;
         var times = new TimeSpan[runs];
@@ -131,6 +131,18 @@ sealed class GraphExecutor : INetworkExecutor
         LastRunOps = plan.Ops.Count;
         return times;
     }
+
+    /// <summary>The plan for this batch and outputs, refused before any upload or launch when a kernel could not index
+    /// one of its tensors (the launchers' own check, <c>Checks.FitsInt</c>, would fire only mid-pass).</summary>
+    MemoryPlan PlanFor(int n, IReadOnlyList<int> outputs)
+    {
+        var plan = _plans.Get(n, outputs);
+        BatchLimit.Check(_graph, plan.Ops, outputs, n, int.MaxValue, "the ILGPU backends (kernels index with int)");
+        return _plan = plan;
+    }
+
+    /// <summary>Kernel launches since construction (tests: a refused batch launches nothing).</summary>
+    internal int Launches { get; private set; }
 
     /// <summary>Keeps one arena, grown when a plan needs more (a new batch size or output set) and shrunk when the
     /// batch size changes, so memory follows the current batch.</summary>
@@ -163,6 +175,7 @@ sealed class GraphExecutor : INetworkExecutor
 
     void Launch(AcceleratorStream stream, GraphOp op, int n)
     {
+        Launches++;
         var dst = _graph.Tensors[op.Output.Tensor];
         var output = View(op.Output.Tensor);
         switch (op)

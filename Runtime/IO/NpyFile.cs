@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -22,7 +23,8 @@ public static partial class NpyFile
     public static (int[] Shape, float[] Data) Read(string path)
     {
         if (Directory.Exists(path)) throw new NpyFormatException($"{path}: is a directory, expected a .npy file");
-        if (!File.Exists(path)) throw new NpyFormatException($"{path}: file not found");
+        // A missing file is the usual FileNotFoundException (as for every reader of the library), not a format error.
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         using var f = File.OpenRead(path);
         return Read(f, path);
     }
@@ -40,7 +42,7 @@ public static partial class NpyFile
         else if (major is 2 or 3)
         {
             Span<byte> two = stackalloc byte[2];
-            f.ReadExactly(two);
+            if (f.ReadAtLeast(two, 2, throwOnEndOfStream: false) < 2) throw Bad($"header length: the file ends inside the version-{major} prelude");
             headerLength = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], two[0], two[1]]);
         }
         else throw Bad($"npy format version {major} is not supported");
@@ -52,16 +54,26 @@ public static partial class NpyFile
         var descr = Descr().Match(header);
         var order = FortranOrder().Match(header);
         var shapeMatch = ShapeField().Match(header);
-        if (!descr.Success || !order.Success || !shapeMatch.Success) throw Bad($"header '{header.Trim()}' lacks descr, fortran_order or shape");
-        if (order.Groups[1].Value != "False") throw Bad("Fortran-order arrays are not supported (save with C order)");
+        if (!descr.Success || !order.Success || !shapeMatch.Success) throw Bad($"header '{Shorten(header.Trim())}' lacks descr, fortran_order or shape");
+        if (order.Groups[1].Value != "False") throw Bad("fortran_order: Fortran-order arrays are not supported (save with C order)");
         string dtype = descr.Groups[1].Value;
-        if (dtype is not ("<f4" or "<f8")) throw Bad($"dtype '{dtype}' is not supported, expected float32 ('<f4')");
+        if (dtype is not ("<f4" or "<f8")) throw Bad($"descr '{dtype}' is not supported, expected float32 ('<f4')");
         var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, out int d) && d >= 0 ? d : throw Bad($"bad dimension '{s}' in shape")).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => checked(a * b));
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int d) ? d : throw Bad($"bad dimension '{s}' in shape"))
+            .ToArray();
+        // Bounded before any product is used: at most one .NET array of floats, so neither the element count nor
+        // the byte count can overflow or wrap.
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d != 0 && count > Array.MaxLength / d)
+                throw Bad($"shape ({string.Join(", ", shape)}) holds more than {Array.MaxLength} values, the most one array takes");
+            count *= d;
+        }
         int size = dtype == "<f4" ? 4 : 8;
-        if (count * size != f.Length - f.Position)
-            throw Bad($"shape ({string.Join(", ", shape)}) needs {count * size} bytes of data, the file holds {f.Length - f.Position}");
+        long held = f.Length - f.Position;
+        if (count * size != held)
+            throw Bad($"data: shape ({string.Join(", ", shape)}) needs {count * size} bytes, the file holds {held}");
         var data = new float[count];
         if (size == 4) f.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
         else
@@ -108,6 +120,10 @@ public static partial class NpyFile
         Encoding.Latin1.GetBytes(header, bytes.AsSpan(10));
         return bytes;
     }
+
+    /// <summary>At most 100 characters of a header, control characters shown as '?', for a one-line message.</summary>
+    static string Shorten(string header) =>
+        new((header.Length > 100 ? header[..100] + "..." : header).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     [GeneratedRegex(@"'descr':\s*'([^']*)'")] private static partial Regex Descr();
     [GeneratedRegex(@"'fortran_order':\s*(True|False)")] private static partial Regex FortranOrder();

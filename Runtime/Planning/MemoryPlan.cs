@@ -45,7 +45,8 @@ public sealed class MemoryPlan
     /// <summary>Size of the arena in bytes.</summary>
     public long ArenaBytes => ArenaElements * sizeof(float);
 
-    /// <summary>Whether <paramref name="tensor"/> is used by this plan (written, read or the input).</summary>
+    /// <summary>Whether <paramref name="tensor"/> has a place in the arena: written or read by this plan, or the input
+    /// unless the plan was made for an executor that reads it in place.</summary>
     public bool Uses(int tensor) => _offsets[tensor] >= 0;
 
     /// <summary>Offset of <paramref name="tensor"/> in the arena, in floats.</summary>

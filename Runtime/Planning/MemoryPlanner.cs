@@ -12,7 +12,13 @@ namespace ShuffleNetGpu.Runtime.Planning;
 public static class MemoryPlanner
 {
     /// <summary>Plans the arena for a pass of <paramref name="batch"/> images that produces <paramref name="outputs"/> (tensor ids).</summary>
-    public static MemoryPlan Plan(NetworkGraph graph, int batch, IReadOnlyList<int> outputs)
+    /// <param name="graph">The network.</param>
+    /// <param name="batch">Images per pass.</param>
+    /// <param name="outputs">Tensors to read back; the graph is cut after the last of them.</param>
+    /// <param name="inputInArena">Whether the input gets arena space: true for executors that upload it there (the ILGPU
+    /// ones, and what <c>info --memory</c> reports); false for one that reads the caller's array in place (the CPU
+    /// engine), whose arena is then smaller by the input.</param>
+    public static MemoryPlan Plan(NetworkGraph graph, int batch, IReadOnlyList<int> outputs, bool inputInArena = true)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -46,7 +52,7 @@ public static class MemoryPlanner
         var lifetimes = new Lifetime[count];
         var offsets = new long[count];
         Array.Fill(offsets, -1);
-        var used = Enumerable.Range(0, count).Where(t => first[t] >= 0).ToList();
+        var used = Enumerable.Range(0, count).Where(t => first[t] >= 0 && (inputInArena || t != NetworkGraph.InputTensor)).ToList();
         foreach (int t in used) lifetimes[t] = new Lifetime(first[t], last[t]);
 
         long Size(int t) => Align(batch * graph.Tensors[t].ElementsPerImage);
