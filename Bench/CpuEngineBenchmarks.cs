@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 

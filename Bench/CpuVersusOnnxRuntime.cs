@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using ShuffleNetGpu.Bench.Peers;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Verification;

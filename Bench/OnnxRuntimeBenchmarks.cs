@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ShuffleNetGpu.Bench.Peers;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Bench;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using ShuffleNetGpu.Converter.Inference;
 using ShuffleNetGpu.Converter.Torch;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;

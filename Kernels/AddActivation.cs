@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -97,7 +100,7 @@ public sealed class AddActivation : ActivationLauncher<Action<AcceleratorStream,
     /// <param name="activation">Applied to the sum.</param>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output,
-        in AddActivationParams p, ActivationKind activation)
+        in AddActivationParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);
@@ -126,7 +129,7 @@ public sealed class AddActivation : ActivationLauncher<Action<AcceleratorStream,
     /// <summary>Plain scalar reference; writes only the output slice.</summary>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output,
-        in AddActivationParams p, ActivationKind activation)
+        in AddActivationParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);

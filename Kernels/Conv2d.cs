@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -39,7 +42,7 @@ public sealed class Conv2d : ActivationLauncher<Action<AcceleratorStream, Index1
     /// <param name="activation">Epilogue applied after the bias.</param>
     /// <exception cref="ArgumentException">Inconsistent shape, map, slice or view sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
-        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, ActivationKind activation)
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);
@@ -99,7 +102,7 @@ public sealed class Conv2d : ActivationLauncher<Action<AcceleratorStream, Index1
     /// </summary>
     /// <exception cref="ArgumentException">Inconsistent shape or too-short spans.</exception>
     public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, in ConvParams p, ActivationKind activation)
+        Span<float> output, in ConvParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);

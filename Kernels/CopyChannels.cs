@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -82,7 +85,7 @@ public sealed class CopyChannels : ActivationLauncher<Action<AcceleratorStream, 
     /// <param name="activation">Applied to each element.</param>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> output,
-        in CopyChannelsParams p, ActivationKind activation)
+        in CopyChannelsParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);
@@ -109,7 +112,7 @@ public sealed class CopyChannels : ActivationLauncher<Action<AcceleratorStream, 
     /// <summary>Plain scalar reference; writes only the output slice.</summary>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> input, Span<float> output, in CopyChannelsParams p,
-        ActivationKind activation)
+        Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);

@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -39,7 +42,7 @@ public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     /// <param name="activation">Epilogue applied after the bias.</param>
     /// <exception cref="ArgumentException">Not depthwise, or inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
-        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, ActivationKind activation)
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         Validate(p);
@@ -98,7 +101,7 @@ public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     /// </summary>
     /// <exception cref="ArgumentException">Not depthwise, or inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, in ConvParams p, ActivationKind activation)
+        Span<float> output, in ConvParams p, Activation activation)
     {
         Validate(p);
         Conv2d.Reference(input, weight, bias, output, p, activation);

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
 

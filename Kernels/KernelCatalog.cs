@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Reflection;
 
 namespace ShuffleNetGpu.Kernels;

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Diagnostics;
 using ILGPU.Runtime;
 

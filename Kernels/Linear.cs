@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -69,7 +72,7 @@ public sealed class Linear : ActivationLauncher<Action<AcceleratorStream, Index1
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
         ArrayView<float> bias, ArrayView<float> output, int n, int inFeatures, int outFeatures,
-        ActivationKind activation)
+        Activation activation)
     {
         activation.ThrowIfUndefined();
         bool hasBias = bias.IsValid && bias.Length > 0;
@@ -107,7 +110,7 @@ public sealed class Linear : ActivationLauncher<Action<AcceleratorStream, Index1
     /// </summary>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, int n, int inFeatures, int outFeatures, ActivationKind activation)
+        Span<float> output, int n, int inFeatures, int outFeatures, Activation activation)
     {
         activation.ThrowIfUndefined();
         var p = LinearParams.Create(n, inFeatures, outFeatures, bias.Length > 0);

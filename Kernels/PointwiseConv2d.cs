@@ -1,6 +1,9 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -114,7 +117,7 @@ public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     /// <param name="activation">Epilogue applied after the bias.</param>
     /// <exception cref="ArgumentException">Not a 1x1 stride-1 convolution, or inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
-        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, ActivationKind activation)
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);
@@ -264,7 +267,7 @@ public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     /// </summary>
     /// <exception cref="ArgumentException">Not 1x1 stride 1, or inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, in ConvParams p, ActivationKind activation)
+        Span<float> output, in ConvParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.Validate(Op);

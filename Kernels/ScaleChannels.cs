@@ -1,5 +1,8 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Kernels;
 
@@ -109,7 +112,7 @@ public sealed class ScaleChannels : ActivationLauncher<Action<AcceleratorStream,
     /// <param name="activation">Applied after the residual add.</param>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public void Launch(AcceleratorStream? stream, ArrayView<float> x, ArrayView<float> scale,
-        ArrayView<float> residual, ArrayView<float> output, ScaleChannelsParams p, ActivationKind activation)
+        ArrayView<float> residual, ArrayView<float> output, ScaleChannelsParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         bool hasResidual = residual.IsValid && residual.Length > 0;
@@ -145,7 +148,7 @@ public sealed class ScaleChannels : ActivationLauncher<Action<AcceleratorStream,
     /// <summary>Plain scalar reference; <paramref name="residual"/> empty means none (overrides HasResidual).</summary>
     /// <exception cref="ArgumentException">Inconsistent sizes.</exception>
     public static void Reference(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> residual,
-        Span<float> output, ScaleChannelsParams p, ActivationKind activation)
+        Span<float> output, ScaleChannelsParams p, Activation activation)
     {
         activation.ThrowIfUndefined();
         p.HasResidual = residual.Length > 0 ? 1 : 0;

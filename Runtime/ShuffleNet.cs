@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;

@@ -1,7 +1,10 @@
+using ShuffleNetGpu.Kernels.Common;
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Bench.Kernels;
 
@@ -21,13 +24,13 @@ public class PointwiseConvBenchmarks : IlgpuKernelBenchmark
         int groups = parts.Length > 1 ? int.Parse(parts[1]) : 1;
         _p = ConvParams.Create(Batch, c, h, w, c, 1, groups: groups);
         (_in, _w, _b, _out) = ConvBuffers(_p);
-        Kernels.Pointwise.Prepare(ActivationKind.Relu);
+        Kernels.Pointwise.Prepare(Activation.Relu);
     }
 
     [Benchmark]
     public void Pointwise()
     {
-        Kernels.Pointwise.Launch(Stream, _in, _w, _b, _out, _p, ActivationKind.Relu);
+        Kernels.Pointwise.Launch(Stream, _in, _w, _b, _out, _p, Activation.Relu);
         Stream.Synchronize();
     }
 }
@@ -48,13 +51,13 @@ public class DepthwiseConvBenchmarks : IlgpuKernelBenchmark
         var ks = parts[1].Split('s').Select(int.Parse).ToArray();
         _p = ConvParams.Create(Batch, c, h, w, c, ks[0], ks[1], groups: c);
         (_in, _w, _b, _out) = ConvBuffers(_p);
-        Kernels.Depthwise.Prepare(ActivationKind.None);
+        Kernels.Depthwise.Prepare(Activation.None);
     }
 
     [Benchmark]
     public void Depthwise()
     {
-        Kernels.Depthwise.Launch(Stream, _in, _w, _b, _out, _p, ActivationKind.None);
+        Kernels.Depthwise.Launch(Stream, _in, _w, _b, _out, _p, Activation.None);
         Stream.Synchronize();
     }
 }
@@ -69,13 +72,13 @@ public class StemConvBenchmarks : IlgpuKernelBenchmark
     {
         _p = ConvParams.Create(Batch, 3, 224, 224, 24, 3, 2);
         (_in, _w, _b, _out) = ConvBuffers(_p);
-        Kernels.Conv2d.Prepare(ActivationKind.Relu);
+        Kernels.Conv2d.Prepare(Activation.Relu);
     }
 
     [Benchmark]
     public void Stem()
     {
-        Kernels.Conv2d.Launch(Stream, _in, _w, _b, _out, _p, ActivationKind.Relu);
+        Kernels.Conv2d.Launch(Stream, _in, _w, _b, _out, _p, Activation.Relu);
         Stream.Synchronize();
     }
 }

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;

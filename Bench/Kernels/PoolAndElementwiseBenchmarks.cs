@@ -1,7 +1,10 @@
+using ShuffleNetGpu.Kernels.Common;
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Bench.Kernels;
 
@@ -34,10 +37,10 @@ public class PoolAndElementwiseBenchmarks : IlgpuKernelBenchmark
         _fcW = Buffer(1000 * 1024L, 8);
         _fcB = Buffer(1000, 9);
         _logits = Buffer(n * 1000L, 10);
-        Kernels.CopyChannels.Prepare(ActivationKind.None);
-        Kernels.AddActivation.Prepare(ActivationKind.Relu);
-        Kernels.ScaleChannels.Prepare(ActivationKind.HardSwish);
-        Kernels.Linear.Prepare(ActivationKind.None);
+        Kernels.CopyChannels.Prepare(Activation.None);
+        Kernels.AddActivation.Prepare(Activation.Relu);
+        Kernels.ScaleChannels.Prepare(Activation.HardSwish);
+        Kernels.Linear.Prepare(Activation.None);
     }
 
     [Benchmark]
@@ -47,14 +50,14 @@ public class PoolAndElementwiseBenchmarks : IlgpuKernelBenchmark
     public void GlobalAvgPool() { Kernels.GlobalAvgPool.Launch(Stream, _a, _fcIn, _global); Stream.Synchronize(); }
 
     [Benchmark]
-    public void CopyChannels() { Kernels.CopyChannels.Launch(Stream, _a, _out, _copy, ActivationKind.None); Stream.Synchronize(); }
+    public void CopyChannels() { Kernels.CopyChannels.Launch(Stream, _a, _out, _copy, Activation.None); Stream.Synchronize(); }
 
     [Benchmark]
-    public void AddActivation() { Kernels.AddActivation.Launch(Stream, _a, _b, _out, _add, ActivationKind.Relu); Stream.Synchronize(); }
+    public void AddActivation() { Kernels.AddActivation.Launch(Stream, _a, _b, _out, _add, Activation.Relu); Stream.Synchronize(); }
 
     [Benchmark]
-    public void ScaleChannels() { Kernels.ScaleChannels.Launch(Stream, _a, _gate, _b, _out, _scale, ActivationKind.HardSwish); Stream.Synchronize(); }
+    public void ScaleChannels() { Kernels.ScaleChannels.Launch(Stream, _a, _gate, _b, _out, _scale, Activation.HardSwish); Stream.Synchronize(); }
 
     [Benchmark]
-    public void Linear() { Kernels.Linear.Launch(Stream, _fcIn, _fcW, _fcB, _logits, Batch, 1024, 1000, ActivationKind.None); Stream.Synchronize(); }
+    public void Linear() { Kernels.Linear.Launch(Stream, _fcIn, _fcW, _fcB, _logits, Batch, 1024, 1000, Activation.None); Stream.Synchronize(); }
 }

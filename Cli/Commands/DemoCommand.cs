@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Converter;
-using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Runtime.Imaging;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;
 using ShuffleNetGpu.Runtime.Verification;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Features;
+using ShuffleNetGpu.Runtime.Features;
 
 namespace ShuffleNetGpu.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Imaging;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Converter.Onnx;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Cli.Commands;

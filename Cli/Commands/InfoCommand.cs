@@ -2,7 +2,7 @@ using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Cli.Commands;

@@ -1,7 +1,7 @@
 using ShuffleNetGpu.Converter;
 using ShuffleNetGpu.Converter.Inference;
 using ShuffleNetGpu.Converter.Torch;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Cli.Commands;

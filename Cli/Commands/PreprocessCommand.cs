@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Imaging;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Converter.Inference;
 

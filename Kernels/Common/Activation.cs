@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 
-namespace ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
 /// An activation epilogue. Kernels take it as a struct type parameter
@@ -68,46 +70,31 @@ public readonly struct Sigmoid : IActivation
     public float Apply(float x) => 1f / (1f + KernelMath.Exp(-x));
 }
 
-/// <summary>The activations an epilogue can apply (the value indexes the launchers' kernel tables).</summary>
-public enum ActivationKind
+/// <summary>Host-side helpers for <see cref="Activation"/>.</summary>
+public static class ActivationExtensions
 {
-    /// <summary><see cref="Identity"/>.</summary>
-    None = 0,
-    /// <summary><see cref="Kernels.Relu"/>.</summary>
-    Relu = 1,
-    /// <summary><see cref="Kernels.HardSwish"/>.</summary>
-    HardSwish = 2,
-    /// <summary><see cref="Kernels.HardSigmoid"/>.</summary>
-    HardSigmoid = 3,
-    /// <summary><see cref="Kernels.Sigmoid"/>.</summary>
-    Sigmoid = 4,
-}
-
-/// <summary>Host-side helpers for <see cref="ActivationKind"/>.</summary>
-public static class ActivationKindExtensions
-{
-    /// <summary>Number of <see cref="ActivationKind"/> values.</summary>
+    /// <summary>Number of <see cref="Activation"/> values.</summary>
     public const int Count = 5;
 
     /// <summary>All kinds, in value order.</summary>
-    public static IReadOnlyList<ActivationKind> All { get; } =
-        [ActivationKind.None, ActivationKind.Relu, ActivationKind.HardSwish, ActivationKind.HardSigmoid, ActivationKind.Sigmoid];
+    public static IReadOnlyList<Activation> All { get; } =
+        [Activation.None, Activation.Relu, Activation.HardSwish, Activation.HardSigmoid, Activation.Sigmoid];
 
     /// <summary>Scalar activation (for references); bit-identical to the kernel structs on the host.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Unknown kind.</exception>
-    public static float Apply(this ActivationKind kind, float x) => kind switch
+    public static float Apply(this Activation kind, float x) => kind switch
     {
-        ActivationKind.None => x,
-        ActivationKind.Relu => default(Relu).Apply(x),
-        ActivationKind.HardSwish => default(HardSwish).Apply(x),
-        ActivationKind.HardSigmoid => default(HardSigmoid).Apply(x),
-        ActivationKind.Sigmoid => default(Sigmoid).Apply(x),
+        Activation.None => x,
+        Activation.Relu => default(Relu).Apply(x),
+        Activation.HardSwish => default(HardSwish).Apply(x),
+        Activation.HardSigmoid => default(HardSigmoid).Apply(x),
+        Activation.Sigmoid => default(Sigmoid).Apply(x),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation"),
     };
 
     /// <summary>Throws unless <paramref name="kind"/> is a defined value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Unknown kind.</exception>
-    public static void ThrowIfUndefined(this ActivationKind kind)
+    public static void ThrowIfUndefined(this Activation kind)
     {
         if ((uint)kind >= Count)
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation");

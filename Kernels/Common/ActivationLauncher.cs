@@ -1,9 +1,11 @@
 using ILGPU.Runtime;
 
-namespace ShuffleNetGpu.Kernels;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
-/// Base of the launchers whose kernels take an activation epilogue: one specialisation per <see cref="ActivationKind"/>,
+/// Base of the launchers whose kernels take an activation epilogue: one specialisation per <see cref="Activation"/>,
 /// compiled on first request. A network asks for the ones its graph uses when it is built (<see cref="Prepare"/>), so
 /// loading compiles only those: on PoCL, whose compiler takes about a second a kernel, compiling all five of every op
 /// would dominate a small network's load.
@@ -11,7 +13,7 @@ namespace ShuffleNetGpu.Kernels;
 /// <typeparam name="TKernel">The launcher delegate ILGPU returns for the kernel.</typeparam>
 public abstract class ActivationLauncher<TKernel> where TKernel : class
 {
-    readonly TKernel?[] _loaded = new TKernel?[ActivationKindExtensions.Count];
+    readonly TKernel?[] _loaded = new TKernel?[ActivationExtensions.Count];
     readonly Lock _gate = new();
 
     /// <summary>A launcher compiling its kernels for <paramref name="accelerator"/> (lazily, one per activation).</summary>
@@ -25,16 +27,16 @@ public abstract class ActivationLauncher<TKernel> where TKernel : class
     public Accelerator Accelerator { get; }
 
     /// <summary>Compiles the specialisation for <paramref name="activation"/> now (otherwise on first launch).</summary>
-    public void Prepare(ActivationKind activation) => _ = KernelFor(activation);
+    public void Prepare(Activation activation) => _ = KernelFor(activation);
 
     /// <summary>Compiles every specialisation now.</summary>
     public void PrepareAll()
     {
-        foreach (var a in ActivationKindExtensions.All) Prepare(a);
+        foreach (var a in ActivationExtensions.All) Prepare(a);
     }
 
     /// <summary>The compiled specialisation for <paramref name="activation"/>.</summary>
-    protected TKernel KernelFor(ActivationKind activation)
+    protected TKernel KernelFor(Activation activation)
     {
         activation.ThrowIfUndefined();
         var kernel = Volatile.Read(ref _loaded[(int)activation]);
@@ -42,10 +44,10 @@ public abstract class ActivationLauncher<TKernel> where TKernel : class
         lock (_gate)
             return _loaded[(int)activation] ??= activation switch
             {
-                ActivationKind.None => Load<Identity>(),
-                ActivationKind.Relu => Load<Relu>(),
-                ActivationKind.HardSwish => Load<HardSwish>(),
-                ActivationKind.HardSigmoid => Load<HardSigmoid>(),
+                Activation.None => Load<Identity>(),
+                Activation.Relu => Load<Relu>(),
+                Activation.HardSwish => Load<HardSwish>(),
+                Activation.HardSigmoid => Load<HardSigmoid>(),
                 _ => Load<Sigmoid>(),
             };
     }

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
 /// How a kernel reads its logical input channels from a (possibly larger) NCHW tensor.

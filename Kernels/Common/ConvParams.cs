@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
 /// Shape of a 2-D convolution (NCHW float32), shared by <see cref="Conv2d"/>, <see cref="DepthwiseConv2d"/> and

@@ -1,6 +1,6 @@
 using ILGPU.Runtime;
 
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>Launch geometry shared by the one-thread-per-element kernels.</summary>
 public static class KernelGeometry

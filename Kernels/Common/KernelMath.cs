@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
 /// Math that compiles to plain arithmetic on every ILGPU backend. ILGPU 1.5.3 remaps <see cref="MathF.Exp"/>

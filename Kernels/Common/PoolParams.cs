@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
 /// Shape of a 3x3 stride-2 pad-1 pooling (<see cref="MaxPool3x3s2"/>, <see cref="AvgPool3x3s2"/>):

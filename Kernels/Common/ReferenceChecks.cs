@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Kernels;
+namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>Length checks for the host references.</summary>
 internal static class ReferenceChecks

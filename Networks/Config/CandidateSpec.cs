@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ShuffleNetGpu.Networks;
+namespace ShuffleNetGpu.Networks.Config;
 
 /// <summary>
 /// A candidate of a search space (<see cref="SearchSpace"/>) written as one shell-safe string, accepted wherever a

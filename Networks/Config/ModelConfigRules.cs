@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace ShuffleNetGpu.Networks;
+namespace ShuffleNetGpu.Networks.Config;
 
 /// <summary>
 /// Every rule a <see cref="ModelConfig"/> must keep before a graph is built from it: each field within its bounds,

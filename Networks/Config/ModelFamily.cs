@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace ShuffleNetGpu.Networks;
+namespace ShuffleNetGpu.Networks.Config;
 
 /// <summary>The seven model families of ShuffleNet-Series. JSON names match the fixtures' <c>family</c> field.</summary>
 [JsonConverter(typeof(ModelFamilyJsonConverter))]

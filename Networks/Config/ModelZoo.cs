@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Networks;
+namespace ShuffleNetGpu.Networks.Config;
 
 /// <summary>The 24 released configurations of ShuffleNet-Series, under the ids of <c>fixtures/model_counts.json</c>.</summary>
 public static class ModelZoo

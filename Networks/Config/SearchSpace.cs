@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Networks;
+namespace ShuffleNetGpu.Networks.Config;
 
 /// <summary>A candidate architecture outside its search space, or a candidate string that does not parse.</summary>
 public sealed class CandidateException(string message) : ShuffleNetException(message);

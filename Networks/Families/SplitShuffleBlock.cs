@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Networks.Families;

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Networks.Config;
 namespace ShuffleNetGpu.Networks.Graph;
 
 /// <summary>Upstream names of one convolution and the batch norm after it.</summary>

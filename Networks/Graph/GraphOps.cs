@@ -1,20 +1,5 @@
 namespace ShuffleNetGpu.Networks.Graph;
 
-/// <summary>Activation applied in an op's epilogue.</summary>
-public enum Activation
-{
-    /// <summary>None: the value as computed.</summary>
-    None,
-    /// <summary><c>max(x, 0)</c>.</summary>
-    Relu,
-    /// <summary><c>x * relu6(x + 3) / 6</c>.</summary>
-    HardSwish,
-    /// <summary><c>relu6(x + 3) / 6</c>.</summary>
-    HardSigmoid,
-    /// <summary><c>1 / (1 + exp(-x))</c>.</summary>
-    Sigmoid,
-}
-
 /// <summary>One image's shape of a graph tensor (the batch is chosen at run time). Layout NCHW float32.</summary>
 public sealed record TensorInfo(int Id, int Channels, int Height, int Width)
 {

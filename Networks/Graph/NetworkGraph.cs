@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Networks.Config;
 namespace ShuffleNetGpu.Networks.Graph;
 
 /// <summary>Name and shape of one tensor of a weights file (converted) or checkpoint (upstream).</summary>

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -9,7 +10,7 @@ internal sealed unsafe class CpuAdd : CpuRowOp
 {
     readonly int _aTotal, _bTotal, _outTotal, _outOffset;
     readonly AddOp _op;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly int[] _aSources, _bSources;
     float* _a, _b, _y;
 
@@ -24,7 +25,7 @@ internal sealed unsafe class CpuAdd : CpuRowOp
         _bTotal = tensors[op.B.Tensor].Channels;
         _outTotal = dst.Channels;
         _outOffset = op.Output.ChannelOffset;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _aSources = Sources(op.A.View, Channels);
         _bSources = Sources(op.B.View, Channels);
     }

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -17,7 +18,7 @@ internal sealed unsafe class CpuConv : CpuOp
     readonly int _groups, _cinG, _coutG, _k, _stride, _h, _w, _ho, _wo, _kdim, _bandRows, _bands, _bandPhaseRows;
     readonly int _inTotal, _outTotal, _outOffset, _input, _output;
     readonly PaddedPlanes _planes;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
     readonly int[] _sources;
@@ -50,7 +51,7 @@ internal sealed unsafe class CpuConv : CpuOp
         _outOffset = op.Output.ChannelOffset;
         _input = op.Input.Tensor;
         _output = op.Output.Tensor;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _sources = Sources(op.Input.View, op.InChannels);
         _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
         _kdim = _cinG * _k * _k;

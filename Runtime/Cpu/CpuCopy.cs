@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -9,7 +10,7 @@ internal sealed unsafe class CpuCopy : CpuRowOp
 {
     readonly int _inTotal, _outTotal, _outOffset;
     readonly CopyOp _op;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly int[] _sources;
     float* _x, _y;
 
@@ -22,7 +23,7 @@ internal sealed unsafe class CpuCopy : CpuRowOp
         _inTotal = tensors[op.Input.Tensor].Channels;
         _outTotal = dst.Channels;
         _outOffset = op.Output.ChannelOffset;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _sources = Sources(op.Input.View, Channels);
     }
 
@@ -45,7 +46,7 @@ internal sealed unsafe class CpuCopy : CpuRowOp
     {
         float* x = _x + ((long)img * _inTotal + _sources[c]) * Hw;
         float* o = _y + ((long)img * _outTotal + _outOffset + c) * Hw;
-        if (_act == ActivationKind.None) PaddedPlanes.Copy<TS, TV>(x, o, Hw);
+        if (_act == Activation.None) PaddedPlanes.Copy<TS, TV>(x, o, Hw);
         else
         {
             int i = 0, w = TS.Width;

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -16,7 +17,7 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 internal sealed unsafe class CpuDepthwiseConv : CpuOp
 {
     readonly int _c, _k, _kk, _stride, _h, _w, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly NativeBuffer _weights, _bias;
     readonly StridedRows _rows;
     readonly int[] _sources;
@@ -46,7 +47,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         _outOffset = op.Output.ChannelOffset;
         _input = op.Input.Tensor;
         _output = op.Output.Tensor;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _sources = Sources(op.Input.View, _c);
         _weights = NativeBuffer.From(weights[op.Name + ".weight"]);
         _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
@@ -80,10 +81,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
             float bias = _bias.Pointer[c];
             switch (_act)
             {
-                case ActivationKind.None: Plane<TS, TV, ActNone>(src, dst, w, bias); break;
-                case ActivationKind.Relu: Plane<TS, TV, ActRelu>(src, dst, w, bias); break;
-                case ActivationKind.HardSwish: Plane<TS, TV, ActHardSwish>(src, dst, w, bias); break;
-                case ActivationKind.HardSigmoid: Plane<TS, TV, ActHardSigmoid>(src, dst, w, bias); break;
+                case Activation.None: Plane<TS, TV, ActNone>(src, dst, w, bias); break;
+                case Activation.Relu: Plane<TS, TV, ActRelu>(src, dst, w, bias); break;
+                case Activation.HardSwish: Plane<TS, TV, ActHardSwish>(src, dst, w, bias); break;
+                case Activation.HardSigmoid: Plane<TS, TV, ActHardSigmoid>(src, dst, w, bias); break;
                 default: Plane<TS, TV, ActSigmoid>(src, dst, w, bias); break;
             }
         }

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -13,7 +14,7 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 internal sealed unsafe class CpuLinear : CpuOp
 {
     readonly int _in, _out, _stride, _inTotal, _outTotal, _outOffset, _input, _output;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly NativeBuffer _weights;
     readonly NativeBuffer? _bias;
     readonly int[] _sources;
@@ -34,7 +35,7 @@ internal sealed unsafe class CpuLinear : CpuOp
         _outOffset = op.Output.ChannelOffset;
         _input = op.Input.Tensor;
         _output = op.Output.Tensor;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _sources = Sources(op.Input.View, _in);
         // Rows padded with zeros to whole vectors (the inputs are padded the same way in scratch): no tails.
         var w = weights[op.Name + ".weight"];

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.Intrinsics;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -68,15 +69,6 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
     /// <summary>Chunk <paramref name="chunk"/>, specialised for one path.</summary>
     protected abstract void Body<TS, TV>(int chunk, int worker) where TS : ISimd<TV> where TV : unmanaged;
 
-    protected static ActivationKind Kind(Activation a) => a switch
-    {
-        Activation.None => ActivationKind.None,
-        Activation.Relu => ActivationKind.Relu,
-        Activation.HardSwish => ActivationKind.HardSwish,
-        Activation.HardSigmoid => ActivationKind.HardSigmoid,
-        Activation.Sigmoid => ActivationKind.Sigmoid,
-        _ => throw new ArgumentOutOfRangeException(nameof(a), a, "unknown activation"),
-    };
 
     /// <summary>Source channel of every logical channel of a view.</summary>
     protected static int[] Sources(ChannelView view, int channels) => Enumerable.Range(0, channels).Select(view.Source).ToArray();

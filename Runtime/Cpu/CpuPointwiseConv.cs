@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -15,7 +16,7 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 internal sealed unsafe class CpuPointwiseConv : CpuOp
 {
     readonly int _groups, _k, _mg, _hw, _inTotal, _outTotal, _outOffset, _input, _output;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
     float* _x, _y;
@@ -40,7 +41,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         _outOffset = op.Output.ChannelOffset;
         _input = op.Input.Tensor;
         _output = op.Output.Tensor;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_mg, _k);
@@ -122,7 +123,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
             // Fused with the residual add that reads this output: the GEMM writes into the add's output slice, then
             // this chunk gets act(y + x) while it is still in cache (the same roundings as the separate add).
             var cf = new GemmC { Base = _y + ((nint)add.OutOffset + g * _mg) * _hw, ImageStride = (nint)add.OutTotal * _hw, RowStride = _hw, Columns = _hw };
-            Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, cf, m0, m1, c0, c1, ActivationKind.None, Pool.Scratch(worker));
+            Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, cf, m0, m1, c0, c1, Activation.None, Pool.Scratch(worker));
             for (int j = c0; j < c1;)
             {
                 int img = j / _hw, p = j - img * _hw, run = Math.Min(c1 - j, _hw - p);
@@ -142,7 +143,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     }
 
     /// <summary><c>y = act(y + r)</c> over <paramref name="count"/> floats.</summary>
-    static void AddInPlace<TS, TV>(float* y, float* r, int count, ActivationKind act) where TS : ISimd<TV> where TV : unmanaged
+    static void AddInPlace<TS, TV>(float* y, float* r, int count, Activation act) where TS : ISimd<TV> where TV : unmanaged
     {
         int i = 0, w = TS.Width;
         for (; i + w <= count; i += w) TS.Store(y + i, Act.Apply<TS, TV>(TS.Add(TS.Load(y + i), TS.Load(r + i)), act));
@@ -160,7 +161,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
     public ResidualAdd? FusableWith(AddOp add, IReadOnlyList<TensorInfo> tensors)
     {
-        if (_act != ActivationKind.None || _outOffset != 0 || _outTotal != _groups * _mg) return null;
+        if (_act != Activation.None || _outOffset != 0 || _outTotal != _groups * _mg) return null;
         TensorRead mine, other;
         if (add.A.Tensor == _output && add.A.View.IsIdentity) (mine, other) = (add.A, add.B);
         else if (add.B.Tensor == _output && add.B.View.IsIdentity) (mine, other) = (add.B, add.A);
@@ -172,7 +173,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         // that their places in the arena do not overlap.
         if (add.Output.Tensor == _input) return null;
         return new ResidualAdd(add.Output.Tensor, tensors[add.Output.Tensor].Channels, add.Output.ChannelOffset,
-            other.Tensor, input.Channels, Sources(other.View, add.Channels), Kind(add.Activation));
+            other.Tensor, input.Channels, Sources(other.View, add.Channels), add.Activation);
     }
 
     /// <summary>Runs this convolution fused with <paramref name="add"/> (from <see cref="FusableWith"/>).</summary>
@@ -192,4 +193,4 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 }
 
 /// <summary>A residual add fused into the 1x1 convolution before it: <c>out[OutOffset + c] = act(conv[c] + input[Sources[c]])</c>.</summary>
-internal sealed record ResidualAdd(int Output, int OutTotal, int OutOffset, int Input, int InputTotal, int[] Sources, ActivationKind Activation);
+internal sealed record ResidualAdd(int Output, int OutTotal, int OutOffset, int Input, int InputTotal, int[] Sources, Activation Activation);

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
@@ -9,7 +10,7 @@ internal sealed unsafe class CpuScale : CpuRowOp
 {
     readonly int _xTotal, _gTotal, _rTotal, _outTotal, _outOffset;
     readonly ScaleOp _op;
-    readonly ActivationKind _act;
+    readonly Activation _act;
     readonly int[] _xSources, _gSources, _rSources;
     float* _x, _g, _r, _y;
 
@@ -26,7 +27,7 @@ internal sealed unsafe class CpuScale : CpuRowOp
         _rTotal = op.Residual is { } r ? tensors[r.Tensor].Channels : 0;
         _outTotal = dst.Channels;
         _outOffset = op.Output.ChannelOffset;
-        _act = Kind(op.Activation);
+        _act = op.Activation;
         _xSources = Sources(op.Input.View, Channels);
         _gSources = Sources(op.Gate.View, Channels);
         _rSources = op.Residual is { } rr ? Sources(rr.View, Channels) : [];

@@ -1,7 +1,10 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
 
@@ -88,14 +91,14 @@ internal static unsafe class Gemm
     /// <see cref="ScratchFloats"/> long.
     /// </summary>
     public static void Run<TS, TV>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
-        int m0, int m1, int c0, int c1, ActivationKind act, float* scratch) where TS : ISimd<TV> where TV : unmanaged
+        int m0, int m1, int c0, int c1, Activation act, float* scratch) where TS : ISimd<TV> where TV : unmanaged
     {
         switch (act)
         {
-            case ActivationKind.None: Run<TS, TV, ActNone>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case ActivationKind.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case ActivationKind.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case ActivationKind.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case Activation.None: Run<TS, TV, ActNone>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case Activation.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case Activation.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case Activation.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
             default: Run<TS, TV, ActSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
         }
     }
@@ -511,7 +514,7 @@ internal static unsafe class Gemm
             if (eight && a.Rows > 7) StoreRaw<TS, TV, TN, TMask>(c + 7 * ldc, c70, c71, c72, c73, mask);
             return;
         }
-        if (TA.Kind == ActivationKind.Sigmoid || TGrid.Value != 0)
+        if (TA.Kind == Activation.Sigmoid || TGrid.Value != 0)
         {
             // Only the accumulators in use are stored: an unused one kept alive would hold a register through the loop.
             regs[0] = c00;
@@ -549,7 +552,7 @@ internal static unsafe class Gemm
                 if (nv > 2) regs[30] = c72;
                 if (nv > 3) regs[31] = c73;
             }
-            if (TGrid.Value != 0 && TA.Kind != ActivationKind.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
+            if (TGrid.Value != 0 && TA.Kind != Activation.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
             else SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
             return;
         }
@@ -611,7 +614,7 @@ internal static unsafe class Gemm
     /// <summary>Row r of the tile (vectors <c>regs[4 r ..]</c>) into row r of C: plus its bias and activated when
     /// <paramref name="final"/>, as partial sums otherwise; through the grid stores when there is a grid.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void SlowEpilogue<TS, TV, TN, TMask>(TV* regs, int rows, float* bias, float* c, nint ldc, TV mask, ActivationKind act, Grid grid, bool final)
+    static void SlowEpilogue<TS, TV, TN, TMask>(TV* regs, int rows, float* bias, float* c, nint ldc, TV mask, Activation act, Grid grid, bool final)
         where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst
     {
         for (int r = 0; r < rows; r++)

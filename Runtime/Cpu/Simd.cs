@@ -1,7 +1,10 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
 
@@ -178,7 +181,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
 }
 
 /// <summary>
-/// The activation epilogues on vectors, element for element the formulas of <see cref="ActivationKindExtensions.Apply"/>
+/// The activation epilogues on vectors, element for element the formulas of <see cref="ActivationExtensions.Apply"/>
 /// (Kernels/Common/Activation.cs) except that hard-swish and hard-sigmoid multiply by 1/6 instead of dividing by 6
 /// (one rounding apart; a division per output cost a third of a small convolution's time). NaN propagates as there:
 /// the <c>maxps</c>/<c>minps</c> operand order returns the NaN. Sigmoid runs lane by lane through the scalar formula
@@ -189,32 +192,32 @@ internal static class Act
     public const float Sixth = 1f / 6f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Apply<TS, TV>(TV x, ActivationKind kind) where TS : ISimd<TV> where TV : unmanaged => kind switch
+    public static TV Apply<TS, TV>(TV x, Activation kind) where TS : ISimd<TV> where TV : unmanaged => kind switch
     {
-        ActivationKind.None => x,
-        ActivationKind.Relu => ActRelu.Apply<TS, TV>(x),
-        ActivationKind.HardSwish => ActHardSwish.Apply<TS, TV>(x),
-        ActivationKind.HardSigmoid => ActHardSigmoid.Apply<TS, TV>(x),
+        Activation.None => x,
+        Activation.Relu => ActRelu.Apply<TS, TV>(x),
+        Activation.HardSwish => ActHardSwish.Apply<TS, TV>(x),
+        Activation.HardSigmoid => ActHardSigmoid.Apply<TS, TV>(x),
         _ => SigmoidLanes<TS, TV>(x),
     };
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static TV SigmoidLanes<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged
     {
-        for (int i = 0; i < TS.Width; i++) x = TS.With(x, i, Scalar(TS.Get(x, i), ActivationKind.Sigmoid));
+        for (int i = 0; i < TS.Width; i++) x = TS.With(x, i, Scalar(TS.Get(x, i), Activation.Sigmoid));
         return x;
     }
 
     /// <summary>The scalar form of <see cref="Apply{TS, TV}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scalar(float x, ActivationKind kind)
+    public static float Scalar(float x, Activation kind)
     {
         switch (kind)
         {
-            case ActivationKind.None: return x;
-            case ActivationKind.Relu: return x < 0f ? 0f : x;
-            case ActivationKind.HardSwish: return x * Clamp6(x + 3f) * Sixth;
-            case ActivationKind.HardSigmoid: return Clamp6(x + 3f) * Sixth;
+            case Activation.None: return x;
+            case Activation.Relu: return x < 0f ? 0f : x;
+            case Activation.HardSwish: return x * Clamp6(x + 3f) * Sixth;
+            case Activation.HardSigmoid: return Clamp6(x + 3f) * Sixth;
             default: return 1f / (1f + KernelMath.Exp(-x));
         }
     }
@@ -228,9 +231,9 @@ internal static class Act
 
     /// <summary>Applies <paramref name="kind"/> in place to <paramref name="count"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void InPlace<TS, TV>(float* p, int count, ActivationKind kind) where TS : ISimd<TV> where TV : unmanaged
+    public static unsafe void InPlace<TS, TV>(float* p, int count, Activation kind) where TS : ISimd<TV> where TV : unmanaged
     {
-        if (kind == ActivationKind.None) return;
+        if (kind == Activation.None) return;
         int i = 0;
         for (; i <= count - TS.Width; i += TS.Width) TS.Store(p + i, Apply<TS, TV>(TS.Load(p + i), kind));
         if (i < count)
@@ -245,25 +248,25 @@ internal static class Act
 /// activation's formula (the same as <see cref="Act.Apply{TS, TV}"/>), small enough to inline everywhere.</summary>
 internal interface IAct
 {
-    static abstract ActivationKind Kind { get; }
+    static abstract Activation Kind { get; }
     static abstract TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged;
 }
 
 internal readonly struct ActNone : IAct
 {
-    public static ActivationKind Kind => ActivationKind.None;
+    public static Activation Kind => Activation.None;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => x;
 }
 
 internal readonly struct ActRelu : IAct
 {
-    public static ActivationKind Kind => ActivationKind.Relu;
+    public static Activation Kind => Activation.Relu;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => TS.MaxOrSecond(TS.Zero, x);
 }
 
 internal readonly struct ActHardSwish : IAct
 {
-    public static ActivationKind Kind => ActivationKind.HardSwish;
+    public static Activation Kind => Activation.HardSwish;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged =>
         TS.Mul(TS.Mul(x, TS.MinOrSecond(TS.Splat(6f), TS.MaxOrSecond(TS.Zero, TS.Add(x, TS.Splat(3f))))), TS.Splat(Act.Sixth));
@@ -271,7 +274,7 @@ internal readonly struct ActHardSwish : IAct
 
 internal readonly struct ActHardSigmoid : IAct
 {
-    public static ActivationKind Kind => ActivationKind.HardSigmoid;
+    public static Activation Kind => Activation.HardSigmoid;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged =>
         TS.Mul(TS.MinOrSecond(TS.Splat(6f), TS.MaxOrSecond(TS.Zero, TS.Add(x, TS.Splat(3f)))), TS.Splat(Act.Sixth));
@@ -279,7 +282,7 @@ internal readonly struct ActHardSigmoid : IAct
 
 internal readonly struct ActSigmoid : IAct
 {
-    public static ActivationKind Kind => ActivationKind.Sigmoid;
+    public static Activation Kind => Activation.Sigmoid;
     public static TV Apply<TS, TV>(TV x) where TS : ISimd<TV> where TV : unmanaged => Act.SigmoidLanes<TS, TV>(x);
 }
 

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
 using ShuffleNetGpu.Kernels;
@@ -70,13 +71,13 @@ sealed class GraphExecutor : INetworkExecutor
     {
         switch (op)
         {
-            case ConvOp c when c.IsPointwise: _kernels.Pointwise.Prepare(Act(c.Activation)); break;
-            case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(Act(c.Activation)); break;
-            case ConvOp c: _kernels.Conv2d.Prepare(Act(c.Activation)); break;
-            case LinearOp l: _kernels.Linear.Prepare(Act(l.Activation)); break;
-            case ScaleOp s: _kernels.ScaleChannels.Prepare(Act(s.Activation)); break;
-            case AddOp a: _kernels.AddActivation.Prepare(Act(a.Activation)); break;
-            case CopyOp c: _kernels.CopyChannels.Prepare(Act(c.Activation)); break;
+            case ConvOp c when c.IsPointwise: _kernels.Pointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(c.Activation); break;
+            case ConvOp c: _kernels.Conv2d.Prepare(c.Activation); break;
+            case LinearOp l: _kernels.Linear.Prepare(l.Activation); break;
+            case ScaleOp s: _kernels.ScaleChannels.Prepare(s.Activation); break;
+            case AddOp a: _kernels.AddActivation.Prepare(a.Activation); break;
+            case CopyOp c: _kernels.CopyChannels.Prepare(c.Activation); break;
         }
     }
 
@@ -163,15 +164,6 @@ sealed class GraphExecutor : INetworkExecutor
     static ChannelMap Map(ChannelView v) =>
         new(v.Offset, v.Stride, v.ShuffleGroups > 1 ? v.ShuffleGroups : 0, v.ShuffleGroups > 1 ? v.ShuffleGroupSize : 0);
 
-    static ActivationKind Act(Activation a) => a switch
-    {
-        Activation.None => ActivationKind.None,
-        Activation.Relu => ActivationKind.Relu,
-        Activation.HardSwish => ActivationKind.HardSwish,
-        Activation.HardSigmoid => ActivationKind.HardSigmoid,
-        Activation.Sigmoid => ActivationKind.Sigmoid,
-        _ => throw new ArgumentOutOfRangeException(nameof(a)),
-    };
 
     void Launch(AcceleratorStream stream, GraphOp op, int n)
     {
@@ -186,14 +178,14 @@ sealed class GraphExecutor : INetworkExecutor
                 var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
                     Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
                 var (input, weight, bias) = (View(c.Input.Tensor), Weight(c.Name + ".weight"), Weight(c.Name + ".bias"));
-                if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
-                else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
-                else _kernels.Conv2d.Launch(stream, input, weight, bias, output, p, Act(c.Activation));
+                if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, c.Activation);
+                else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, weight, bias, output, p, c.Activation);
+                else _kernels.Conv2d.Launch(stream, input, weight, bias, output, p, c.Activation);
                 break;
             }
             case LinearOp l:
                 _kernels.Linear.Launch(stream, View(l.Input.Tensor), Weight(l.Name + ".weight"),
-                    l.HasBias ? Weight(l.Name + ".bias") : ArrayView<float>.Empty, output, n, l.InFeatures, l.OutFeatures, Act(l.Activation));
+                    l.HasBias ? Weight(l.Name + ".bias") : ArrayView<float>.Empty, output, n, l.InFeatures, l.OutFeatures, l.Activation);
                 break;
             case PoolOp p:
             {
@@ -217,7 +209,7 @@ sealed class GraphExecutor : INetworkExecutor
                 int rTotal = s.Residual is { } rr ? _graph.Tensors[rr.Tensor].Channels : 0;
                 var p = ScaleChannelsParams.Create(n, s.Channels, src.Height, src.Width, Map(s.Input.View), src.Channels,
                     s.Residual is not null, s.Residual is { } r2 ? Map(r2.View) : default, rTotal, dst.Channels, s.Output.ChannelOffset);
-                _kernels.ScaleChannels.Launch(stream, View(s.Input.Tensor), View(s.Gate.Tensor), residual, output, p, Act(s.Activation));
+                _kernels.ScaleChannels.Launch(stream, View(s.Input.Tensor), View(s.Gate.Tensor), residual, output, p, s.Activation);
                 break;
             }
             case AddOp a:
@@ -225,14 +217,14 @@ sealed class GraphExecutor : INetworkExecutor
                 var ta = _graph.Tensors[a.A.Tensor];
                 var p = AddActivationParams.Create(n, a.Channels, ta.Height, ta.Width, Map(a.A.View), ta.Channels,
                     Map(a.B.View), _graph.Tensors[a.B.Tensor].Channels, dst.Channels, a.Output.ChannelOffset);
-                _kernels.AddActivation.Launch(stream, View(a.A.Tensor), View(a.B.Tensor), output, p, Act(a.Activation));
+                _kernels.AddActivation.Launch(stream, View(a.A.Tensor), View(a.B.Tensor), output, p, a.Activation);
                 break;
             }
             case CopyOp c:
             {
                 var src = _graph.Tensors[c.Input.Tensor];
                 var p = CopyChannelsParams.Create(n, c.Channels, src.Height, src.Width, Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
-                _kernels.CopyChannels.Launch(stream, View(c.Input.Tensor), output, p, Act(c.Activation));
+                _kernels.CopyChannels.Launch(stream, View(c.Input.Tensor), output, p, c.Activation);
                 break;
             }
             default: throw new NotSupportedException($"no kernel for {op.GetType().Name}");

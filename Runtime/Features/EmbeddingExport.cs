@@ -1,9 +1,9 @@
-using ShuffleNetGpu.Imaging;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
 
-namespace ShuffleNetGpu.Features;
+namespace ShuffleNetGpu.Runtime.Features;
 
 /// <summary>What <see cref="EmbeddingExport.Write"/> did: rows written (one per readable image) and the files it could not read.</summary>
 public sealed record EmbeddingExportResult(int Rows, int EmbeddingSize, IReadOnlyList<(string File, string Error)> Unreadable);

@@ -1,5 +1,5 @@
-using ShuffleNetGpu.Imaging;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Runtime.IO;
 

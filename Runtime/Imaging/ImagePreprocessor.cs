@@ -6,7 +6,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using ShuffleNetGpu.Runtime.IO;
 
-namespace ShuffleNetGpu.Imaging;
+namespace ShuffleNetGpu.Runtime.Imaging;
 
 /// <summary>
 /// The upstream ShuffleNet-Series evaluation preprocessing, reproduced exactly: decode to RGB as PIL's

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Tests.Cli;

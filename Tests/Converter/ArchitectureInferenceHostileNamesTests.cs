@@ -1,5 +1,5 @@
 using ShuffleNetGpu.Converter.Inference;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Tests.Converter;
 

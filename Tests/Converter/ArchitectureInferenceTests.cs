@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ShuffleNetGpu.Converter.Inference;
 using ShuffleNetGpu.Converter.Torch;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 
 namespace ShuffleNetGpu.Tests.Converter;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using ShuffleNetGpu.Converter;
 using ShuffleNetGpu.Converter.Inference;
 using ShuffleNetGpu.Converter.Torch;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Weights;
 

@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Runtime.Imaging;
 
 namespace ShuffleNetGpu.Tests.Imaging;
 

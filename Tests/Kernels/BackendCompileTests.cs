@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Text.RegularExpressions;
 using ILGPU;
 using ILGPU.Backends;

@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -53,19 +56,19 @@ public sealed class ChannelMapAndActivationTests
     [Fact]
     public void ActivationFormulas()
     {
-        Assert.Equal(0f, ActivationKind.Relu.Apply(-2f));
-        Assert.Equal(2f, ActivationKind.Relu.Apply(2f));
-        Assert.True(float.IsNaN(ActivationKind.Relu.Apply(float.NaN)));
-        Assert.Equal(0f, ActivationKind.HardSwish.Apply(-3f));
-        Assert.Equal(4f, ActivationKind.HardSwish.Apply(4f));
-        Assert.Equal(1f * 4f / 6f, ActivationKind.HardSwish.Apply(1f));
-        Assert.Equal(0.5f, ActivationKind.HardSigmoid.Apply(0f));
-        Assert.Equal(1f, ActivationKind.HardSigmoid.Apply(5f));
-        Assert.Equal(0f, ActivationKind.HardSigmoid.Apply(-5f));
-        Assert.Equal(0.5f, ActivationKind.Sigmoid.Apply(0f));
-        Assert.Equal(1f / (1f + MathF.Exp(-2f)), ActivationKind.Sigmoid.Apply(2f));
-        Assert.Equal(-1.5f, ActivationKind.None.Apply(-1.5f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ((ActivationKind)9).Apply(1f));
+        Assert.Equal(0f, Activation.Relu.Apply(-2f));
+        Assert.Equal(2f, Activation.Relu.Apply(2f));
+        Assert.True(float.IsNaN(Activation.Relu.Apply(float.NaN)));
+        Assert.Equal(0f, Activation.HardSwish.Apply(-3f));
+        Assert.Equal(4f, Activation.HardSwish.Apply(4f));
+        Assert.Equal(1f * 4f / 6f, Activation.HardSwish.Apply(1f));
+        Assert.Equal(0.5f, Activation.HardSigmoid.Apply(0f));
+        Assert.Equal(1f, Activation.HardSigmoid.Apply(5f));
+        Assert.Equal(0f, Activation.HardSigmoid.Apply(-5f));
+        Assert.Equal(0.5f, Activation.Sigmoid.Apply(0f));
+        Assert.Equal(1f / (1f + MathF.Exp(-2f)), Activation.Sigmoid.Apply(2f));
+        Assert.Equal(-1.5f, Activation.None.Apply(-1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ((Activation)9).Apply(1f));
     }
 }
 
@@ -115,10 +118,10 @@ public sealed class KernelMathTests
         for (float x = -30f; x <= 30f; x += 0.01f)
         {
             double exact = 1.0 / (1.0 + Math.Exp(-x));
-            float got = ActivationKind.Sigmoid.Apply(x);
+            float got = Activation.Sigmoid.Apply(x);
             Assert.True(Math.Abs(got - exact) <= 3e-7 * exact + 1e-30, $"sigmoid({x}) = {got:G9}, exact {exact:G9}");
         }
-        Assert.Equal(0f, ActivationKind.Sigmoid.Apply(-100f));
-        Assert.Equal(1f, ActivationKind.Sigmoid.Apply(100f));
+        Assert.Equal(0f, Activation.Sigmoid.Apply(-100f));
+        Assert.Equal(1f, Activation.Sigmoid.Apply(100f));
     }
 }

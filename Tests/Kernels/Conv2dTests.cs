@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -50,7 +53,7 @@ public sealed class Conv2dTests(CpuAcceleratorFixture fixture) : IClassFixture<C
     {
         var rng = new Random(7);
         for (int kind = 0; kind < 5; kind++)
-        foreach (var act in ActivationKindExtensions.All)
+        foreach (var act in ActivationExtensions.All)
         {
             var (map, total) = KernelTest.RandomInputMap(rng, 12, kind);
             var p = ConvParams.Create(1, 12, 5, 3, 6, 3, 2, 3, map, total, 9, 2);
@@ -58,7 +61,7 @@ public sealed class Conv2dTests(CpuAcceleratorFixture fixture) : IClassFixture<C
         }
     }
 
-    private void Check(Conv2d launcher, Random rng, ConvParams p, ActivationKind act)
+    private void Check(Conv2d launcher, Random rng, ConvParams p, Activation act)
     {
         var input = KernelTest.Random(rng, p.InputBufferLength, 2f);
         var weight = KernelTest.Random(rng, p.WeightLength, 1f / MathF.Sqrt(p.Cin / p.Groups * p.K * p.K));

@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -31,6 +34,6 @@ public sealed class DepthwiseConv2dTests(CpuAcceleratorFixture fixture) : IClass
     public void RejectsNonDepthwiseShapes()
     {
         var p = ConvParams.Create(1, 4, 5, 5, 8, 3, groups: 4);
-        Assert.Throws<ArgumentException>(() => DepthwiseConv2d.Reference(new float[100], new float[72], new float[8], new float[200], p, ActivationKind.None));
+        Assert.Throws<ArgumentException>(() => DepthwiseConv2d.Reference(new float[100], new float[72], new float[8], new float[200], p, Activation.None));
     }
 }

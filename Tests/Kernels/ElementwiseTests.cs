@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -80,7 +83,7 @@ public sealed class ElementwiseTests(CpuAcceleratorFixture fixture) : IClassFixt
             3f, 3.5f, 6f, 20f, 90f, 1000f, float.NaN];
         var p = CopyChannelsParams.Create(1, 1, 1, values.Length);
         var launcher = fixture.Get(acc => new CopyChannels(acc));
-        foreach (var act in ActivationKindExtensions.All)
+        foreach (var act in ActivationExtensions.All)
         {
             var actual = KernelTest.Run(fixture.Accelerator, values.Length, [values],
                 (v, o) => launcher.Launch(null, v[0], o, p, act));
@@ -104,16 +107,16 @@ public sealed class ElementwiseTests(CpuAcceleratorFixture fixture) : IClassFixt
         var launcher = fixture.Get(acc => new ScaleChannels(acc));
 
         var v2Plus = ScaleChannelsParams.Create(1, 2, 1, 2);
-        var got = KernelTest.Run(fixture.Accelerator, 4, [x, s, []], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, v2Plus, ActivationKind.None));
+        var got = KernelTest.Run(fixture.Accelerator, 4, [x, s, []], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, v2Plus, Activation.None));
         Assert.Equal(new float[] { 0.5f, -1f, 6f, -8f }, got[..4]);
 
         // ReLU(x * s + x_in), x_in = channels 1 and 3 of the input (SplitOdd), written into channels 1..2 of 3.
         var large = ScaleChannelsParams.Create(1, 2, 1, 2, hasResidual: true, rMap: ChannelMap.SplitOdd, rTotalChannels: 4,
             outTotalChannels: 3, outChannelOffset: 1);
         float[] negative = [-100, -100, -100, -100];
-        got = KernelTest.Run(fixture.Accelerator, 6, [negative, s, input], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, large, ActivationKind.Relu));
+        got = KernelTest.Run(fixture.Accelerator, 6, [negative, s, input], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, large, Activation.Relu));
         Assert.Equal(new float[] { KernelTest.Sentinel, KernelTest.Sentinel, 0f, 0f, 0f, 0f }, got[..6]);
-        got = KernelTest.Run(fixture.Accelerator, 6, [x, s, input], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, large, ActivationKind.Relu));
+        got = KernelTest.Run(fixture.Accelerator, 6, [x, s, input], (v, o) => launcher.Launch(null, v[0], v[1], v[2], o, large, Activation.Relu));
         Assert.Equal(new float[] { KernelTest.Sentinel, KernelTest.Sentinel, 30.5f, 39f, 76f, 72f }, got[..6]);
     }
 

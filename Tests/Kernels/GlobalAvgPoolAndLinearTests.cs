@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -60,9 +63,9 @@ public sealed class LinearTests(CpuAcceleratorFixture fixture) : IClassFixture<C
     public void BiasIsAdded()
     {
         var output = new float[2];
-        Linear.Reference(new float[] { 1, 2 }, new float[] { 1, 1, 2, 0 }, new float[] { 10, 20 }, output, 1, 2, 2, ActivationKind.None);
+        Linear.Reference(new float[] { 1, 2 }, new float[] { 1, 1, 2, 0 }, new float[] { 10, 20 }, output, 1, 2, 2, Activation.None);
         Assert.Equal(new float[] { 13, 22 }, output);
-        Linear.Reference(new float[] { 1, 2 }, new float[] { 1, 1, 2, 0 }, ReadOnlySpan<float>.Empty, output, 1, 2, 2, ActivationKind.None);
+        Linear.Reference(new float[] { 1, 2 }, new float[] { 1, 1, 2, 0 }, ReadOnlySpan<float>.Empty, output, 1, 2, 2, Activation.None);
         Assert.Equal(new float[] { 3, 2 }, output);
     }
 }

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -5,6 +6,8 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -84,7 +87,7 @@ internal static class KernelTest
 
     /// <summary>The activation of random case <paramref name="seed"/>: cycles through every kind, and (unlike
     /// seed % 5) does not always pair a kind with the same <see cref="RandomInputMap"/> kind.</summary>
-    public static ActivationKind ActivationFor(int seed) => (ActivationKind)((seed + seed / 5) % ActivationKindExtensions.Count);
+    public static Activation ActivationFor(int seed) => (Activation)((seed + seed / 5) % ActivationExtensions.Count);
 
     public static T Pick<T>(Random rng, params T[] values) => values[rng.Next(values.Length)];
 

@@ -1,4 +1,7 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
+
+using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Tests.Kernels;
 
@@ -26,7 +29,7 @@ internal static class PointwiseCases
     }
 
     public static void Check(CpuAcceleratorFixture fixture, PointwiseConv2d launcher, Random rng, ConvParams p,
-        ActivationKind act)
+        Activation act)
     {
         var input = KernelTest.Random(rng, p.InputBufferLength, 2f);
         var weight = KernelTest.Random(rng, p.WeightLength, 1f / MathF.Sqrt(p.Cin / p.Groups));
@@ -76,7 +79,7 @@ public sealed class PointwiseConv2dSmallTileTests(CpuAcceleratorFixture fixture)
         var p = ConvParams.Create(1, 4, 5, 5, 4, 3);
         using var buf = fixture.Accelerator.Allocate1D<float>(1000);
         var v = buf.View;
-        Assert.Throws<ArgumentException>(() => Launcher.Launch(null, v, v.SubView(0, 4 * 4 * 9), v.SubView(0, 4), v, p, ActivationKind.None));
+        Assert.Throws<ArgumentException>(() => Launcher.Launch(null, v, v.SubView(0, 4 * 4 * 9), v.SubView(0, 4), v, p, Activation.None));
     }
 }
 
@@ -109,7 +112,7 @@ public sealed class WideGroupKernelTests(WideCpuAcceleratorFixture fixture) : IC
         int cin = groups == 1 ? 70 : 8 * 9, cout = groups == 1 ? 130 : 8 * 17;
         var (map, total) = KernelTest.RandomInputMap(rng, cin, mapKind);
         var p = ConvParams.Create(2, cin, 13, 11, cout, 1, 1, groups, map, total, cout + 3, 2);
-        PointwiseCases.Check(fixture, Launcher, rng, p, ActivationKind.HardSwish);
+        PointwiseCases.Check(fixture, Launcher, rng, p, Activation.HardSwish);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
 
 namespace ShuffleNetGpu.Tests.Kernels;

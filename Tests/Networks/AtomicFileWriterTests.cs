@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Features;
+using ShuffleNetGpu.Runtime.Features;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;

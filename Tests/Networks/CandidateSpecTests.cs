@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 
 namespace ShuffleNetGpu.Tests.Networks;

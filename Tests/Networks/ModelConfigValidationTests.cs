@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Converter.Inference;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Weights;
 

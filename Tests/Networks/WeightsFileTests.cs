@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 
 namespace ShuffleNetGpu.Tests.Networks;

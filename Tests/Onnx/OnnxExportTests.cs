@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using ShuffleNetGpu.Converter;
 using ShuffleNetGpu.Converter.Onnx;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;

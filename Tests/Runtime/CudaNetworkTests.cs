@@ -1,5 +1,5 @@
 using ShuffleNetGpu.Converter;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Verification;

@@ -1,6 +1,6 @@
 using ShuffleNetGpu.Converter;
-using ShuffleNetGpu.Imaging;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;

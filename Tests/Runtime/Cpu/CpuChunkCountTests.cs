@@ -1,5 +1,6 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Cpu;
@@ -68,7 +69,7 @@ public class CpuChunkCountTests
         Assert.Equal(one, two);
         var expected = Filled(input.Length);
         var p = ConvParams.Create(n, channels, size, size, channels, 3, 1, groups, Map(ChannelView.Identity), channels, channels, 0);
-        Conv2d.Reference(input, weights["c.weight"], weights["c.bias"], expected, p, ActivationKind.Relu);
+        Conv2d.Reference(input, weights["c.weight"], weights["c.bias"], expected, p, Activation.Relu);
         AssertSliceClose(two, expected, n, channels, 0, channels, size * size);
     }
 }

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Cpu;

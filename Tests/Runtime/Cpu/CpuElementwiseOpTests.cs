@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Cpu;
@@ -146,7 +147,7 @@ public class CpuElementwiseOpTests
     {
         float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, -3f, 3f, -3.0000002f, 2.9999998f, 6f, 88.8f, -88.8f, 1e-40f];
         var values = special.Concat(CpuOpHarness.Random(new Random(25), 300, 8f)).ToArray();
-        foreach (var kind in ActivationKindExtensions.All)
+        foreach (var kind in ActivationExtensions.All)
         {
             var data = values.ToArray();
             fixed (float* p = data)

@@ -1,3 +1,4 @@
+using ShuffleNetGpu.Kernels.Common;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Cpu;
@@ -57,7 +58,7 @@ static class CpuOpHarness
     public static ChannelMap Map(ChannelView v) =>
         new(v.Offset, v.Stride, v.ShuffleGroups > 1 ? v.ShuffleGroups : 0, v.ShuffleGroups > 1 ? v.ShuffleGroupSize : 0);
 
-    public static ActivationKind Kind(Activation a) => (ActivationKind)(int)a;
+    public static Activation Kind(Activation a) => (Activation)(int)a;
 
     /// <summary>Compares the output slice [offset, offset + channels) of every image with the reference (relative L2
     /// and, per element, a bound scaled by the slice's largest value) and checks that everything else still holds the

@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Networks;
+using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Planning;
