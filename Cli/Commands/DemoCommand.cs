@@ -5,6 +5,8 @@ using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;
 using ShuffleNetGpu.Runtime.Verification;
 
+using ShuffleNetGpu.Cli.Options;
+
 namespace ShuffleNetGpu.Cli.Commands;
 
 /// <summary>
@@ -15,9 +17,14 @@ static class DemoCommand
 {
     public static Command Create(TextWriter output)
     {
-        var command = new Command("demo", "Convert a shipped checkpoint, check it against PyTorch's logits and classify sample images on every backend present.");
-        command.SetAction(_ =>
+        var backends = BackendListOption.Create();
+        var command = new Command("demo", "Convert a shipped checkpoint, check it against PyTorch's logits and classify sample images on every backend present.")
         {
+            backends,
+        };
+        command.SetAction(parse =>
+        {
+            var kinds = BackendListOption.Select(parse.GetValue(backends)!, output);
             using var files = new DemoFiles();
             output.WriteLine("Model: tiny-shufflenetv2 (shipped with the tool)");
             output.WriteLine("  a tiny ShuffleNetV2 (10 classes) made with the upstream PyTorch code for testing. Its weights are NOT");
@@ -32,11 +39,10 @@ static class DemoCommand
             var (_, expected) = NpyFile.Read(files.Logits);
             var names = ClassLabels.For(weights.Config.NumClasses, labelsFile: null);
             bool allMatch = true;
-            foreach (var backend in ComputeDevice.Probe())
+            foreach (var kind in kinds)
             {
-                if (!backend.IsPresent) { output.WriteLine($"\n{backend.Name}: not present ({backend.Detail})"); continue; }
-                using var net = ShuffleNet.Load(files.Converted, backend.Kind);
-                output.WriteLine($"\n{backend.Name}: {net.DeviceDescription}");
+                using var net = ShuffleNet.Load(files.Converted, kind);
+                output.WriteLine($"\n{kind.ToName()}: {net.DeviceDescription}");
                 var logits = net.Run(input);
                 double error = RelativeError.L2(logits, expected);
                 bool ok = error <= 1e-4;

@@ -19,14 +19,14 @@ static class VerifyCommand
 
     public static Command Create(TextWriter output)
     {
-        var backends = new Option<string>("--backend") { Description = $"Comma-separated backends, or 'present' for every backend found here. Of {string.Join(", ", BackendNames.ValidNames)}.", DefaultValueFactory = _ => "present" };
+        var backends = BackendListOption.Create();
         var fixtures = new Option<string?>("--fixtures") { Description = "The folder of cases (default: fixtures/tiny of the repository or bundle)." };
         var command = new Command("verify", "Check every shipped reference case (one per family) against PyTorch's logits on each backend.") { backends, fixtures };
         command.SetAction(parse =>
         {
             string tiny = parse.GetValue(fixtures) ?? Path.Combine(ShippedFixtures.FindRoot("tiny-shufflenetv2"), "fixtures", "tiny");
             var cases = ShippedFixtures.Cases(tiny);
-            var kinds = SelectBackends(parse.GetValue(backends)!, output);
+            var kinds = BackendListOption.Select(parse.GetValue(backends)!, output);
             int failures = 0;
             output.WriteLine($"{"case",-28} {"backend",-10} {"rel. L2 error",13} {"ms",8}  result");
             foreach (var kind in kinds)
@@ -55,18 +55,4 @@ static class VerifyCommand
         return command;
     }
 
-    static IReadOnlyList<BackendKind> SelectBackends(string text, TextWriter output)
-    {
-        if (string.Equals(text.Trim(), "present", StringComparison.OrdinalIgnoreCase))
-        {
-            var probe = ComputeDevice.Probe();
-            foreach (var b in probe.Where(b => !b.IsPresent)) output.WriteLine($"# {b.Name}: not present ({b.Detail})");
-            return probe.Where(b => b.IsPresent).Select(b => b.Kind).ToList();
-        }
-        var kinds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(n => BackendNames.TryParse(n, out var kind) ? kind : throw new UsageException(ChoiceOption.Check("--backend", n, BackendNames.ValidNames)!))
-            .Distinct().ToList();
-        if (kinds.Count == 0) throw new UsageException("--backend: name at least one backend, or 'present'");
-        return kinds;
-    }
 }

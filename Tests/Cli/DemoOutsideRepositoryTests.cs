@@ -15,7 +15,7 @@ public sealed class DemoOutsideRepositoryTests : IDisposable
             File.Copy(file, Path.Combine(program, Path.GetFileName(file)));
         string work = Directory.CreateDirectory(Path.Combine(_root, "work")).FullName;
 
-        var (code, output, error) = CliProcess.Run(Path.Combine(program, "shufflenet.dll"), work, TimeSpan.FromMinutes(3), "demo");
+        var (code, output, error) = CliProcess.Run(Path.Combine(program, "shufflenet.dll"), work, TimeSpan.FromMinutes(3), "demo", "--backend", "cpu");
 
         Assert.True(code == 0, output + error);
         Assert.Contains("(match, tolerance 1e-4)", output);
