@@ -92,6 +92,8 @@ public sealed class TensorDigestTests : IDisposable
         { "not hex", "{\"first_conv.0.weight\":\"zzzzzzzzzzzzzzzz\"}", "first_conv.0.weight" },
         { "a digest for no tensor", "{\"nothing.weight\":\"0000000000000000\"}", "nothing.weight" },
         { "a tensor without a digest", "{}", "has no digest" },
+        { "100,000 nested arrays", new string('[', 100_000) + new string(']', 100_000), "is not valid JSON" },
+        { "a lone surrogate escape in a name", "{\"\\udc00\":\"0000000000000000\"}", "not valid text" },
     };
 
     [Theory]
@@ -102,6 +104,18 @@ public sealed class TensorDigestTests : IDisposable
         Assert.True(e is WeightsFormatException, $"{what}: {e?.GetType().Name ?? "loaded without an error"}");
         Assert.Contains("rewritten.safetensors", e!.Message);
         Assert.Contains(field, e.Message);
+    }
+
+    [Fact]
+    public void ADeeplyNestedConfigurationIsRefusedAtOnce()
+    {
+        var (tensors, metadata) = SafetensorsFile.Read(Saved());
+        var edited = metadata.ToDictionary(m => m.Key, m => m.Value);
+        edited["config"] = string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_000);
+        string path = _dir["nested.safetensors"];
+        SafetensorsFile.Write(path, tensors, edited);
+        var e = Assert.Throws<WeightsFormatException>(() => ModelWeights.Load(path));
+        Assert.Contains("nested.safetensors: configuration", e.Message);
     }
 
     [Fact]
