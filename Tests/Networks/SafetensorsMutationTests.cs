@@ -12,7 +12,7 @@ namespace ShuffleNetGpu.Tests.Networks;
 /// damage to the data loads: every data-byte flip is refused.</summary>
 public sealed class SafetensorsMutationTests(ITestOutputHelper output) : IDisposable
 {
-    const int RandomMutations = 1200, DataFlips = 300;
+    const int RandomMutations = 1000, DataFlips = 300;
     static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
 
     readonly TempDirectory _dir = new("shufflenet-fuzz-");

@@ -65,15 +65,11 @@ public sealed class TensorDigestTests : IDisposable
     }
 
     /// <summary>The file rewritten with <paramref name="digests"/> as its digest entry (null: none), the data unchanged.</summary>
-    string Rewritten(string? digests)
+    string Rewritten(string? digests) => WeightsFileEdit.Rewrite(Saved(), _dir["rewritten.safetensors"], metadata =>
     {
-        var (tensors, metadata) = SafetensorsFile.Read(Saved());
-        var edited = metadata.Where(m => m.Key != TensorDigests.MetadataKey).ToDictionary(m => m.Key, m => m.Value);
-        if (digests is not null) edited[TensorDigests.MetadataKey] = digests;
-        string path = _dir["rewritten.safetensors"];
-        SafetensorsFile.Write(path, tensors, edited);
-        return path;
-    }
+        metadata.Remove(TensorDigests.MetadataKey);
+        if (digests is not null) metadata[TensorDigests.MetadataKey] = digests;
+    });
 
     [Fact]
     public void AFileWithoutDigestsLoadsAndSaysSo()
@@ -109,11 +105,8 @@ public sealed class TensorDigestTests : IDisposable
     [Fact]
     public void ADeeplyNestedConfigurationIsRefusedAtOnce()
     {
-        var (tensors, metadata) = SafetensorsFile.Read(Saved());
-        var edited = metadata.ToDictionary(m => m.Key, m => m.Value);
-        edited["config"] = string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_000);
-        string path = _dir["nested.safetensors"];
-        SafetensorsFile.Write(path, tensors, edited);
+        string path = WeightsFileEdit.Rewrite(Saved(), _dir["nested.safetensors"],
+            metadata => metadata["config"] = string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_000));
         var e = Assert.Throws<WeightsFormatException>(() => ModelWeights.Load(path));
         Assert.Contains("nested.safetensors: configuration", e.Message);
     }
