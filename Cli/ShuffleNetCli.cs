@@ -40,6 +40,7 @@ public static class ShuffleNetCli
             return UsageExitCode;
         }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        ModelSource.Notes = error;
         try
         {
             return parse.Invoke(config);
@@ -53,6 +54,10 @@ public static class ShuffleNetCli
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
             return RuntimeExitCode;
+        }
+        finally
+        {
+            ModelSource.Notes = null;
         }
     }
 

@@ -49,13 +49,19 @@ public sealed class ModelWeights
         Metadata = metadata ?? new Dictionary<string, string>();
     }
 
+    /// <summary>True when <see cref="Load"/> checked every tensor against the file's recorded digest
+    /// (<see cref="TensorDigests"/>); false for a file without digests (written by another tool, or by this project
+    /// before it recorded them), whose damaged data nothing can detect, and for weights made in memory.</summary>
+    public bool DigestsChecked { get; private init; }
+
     /// <summary>True for generated (random) weights, in memory or saved by <c>shufflenet init</c>.</summary>
     public bool IsGenerated => Metadata.ContainsKey(GeneratedSeedKey);
 
     /// <summary>The weight named <paramref name="name"/>.</summary>
     public float[] this[string name] => Tensors[name];
 
-    /// <summary>Reads a converted file, checking the format, the configuration and every tensor's name and shape.</summary>
+    /// <summary>Reads a converted file, checking the format, every tensor's recorded digest (where the file has them:
+    /// <see cref="DigestsChecked"/>), the configuration and every tensor's name and shape.</summary>
     public static ModelWeights Load(string path)
     {
         var (tensors, metadata) = SafetensorsFile.Read(path);
@@ -63,6 +69,7 @@ public sealed class ModelWeights
             throw new WeightsFormatException($"{path}: __metadata__.format is '{format}', expected '{FormatName}' (convert checkpoints with 'shufflenet convert')");
         if (!metadata.TryGetValue("format_version", out var version) || version != FormatVersion)
             throw new WeightsFormatException($"{path}: format_version '{version}' is not supported (this build reads {FormatVersion})");
+        bool digestsChecked = TensorDigests.Verify(path, tensors, metadata);
         if (!metadata.TryGetValue("config", out var json)) throw new WeightsFormatException($"{path}: __metadata__ has no config");
         var config = ModelConfig.FromJson(json, path);
 
@@ -79,10 +86,11 @@ public sealed class ModelWeights
                 throw new WeightsFormatException($"{path}: tensor {t.Name} has shape [{string.Join(", ", t.Shape)}], the configuration needs {spec.ShapeText}");
             byName[t.Name] = t.Data;
         }
-        return new ModelWeights(config, byName, metadata, path);
+        return new ModelWeights(config, byName, metadata, path) { DigestsChecked = digestsChecked };
     }
 
-    /// <summary>Writes the file atomically (temp file, then rename). Metadata given here is merged with the format's own keys.</summary>
+    /// <summary>Writes the file atomically (temp file, then rename), with a digest per tensor (<see cref="TensorDigests"/>).
+    /// Metadata given here is merged with the format's own keys.</summary>
     public void Save(string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var metadata = new Dictionary<string, string>(Metadata);
@@ -92,6 +100,7 @@ public sealed class ModelWeights
         metadata["family"] = JsonFamilyName(Config.Family);
         metadata["config"] = Config.ToJson();
         var tensors = Graph.WeightSpecs().Select(s => new NamedTensor(s.Name, s.Shape, Tensors[s.Name])).ToList();
+        metadata[TensorDigests.MetadataKey] = TensorDigests.Record(tensors);
         SafetensorsFile.Write(path, tensors, metadata);
     }
 

@@ -45,17 +45,93 @@ public sealed class SafetensorsHeaderTests : IDisposable
         { "a duplicate tensor name", $"{{\"w\":{{{W}}},\"w\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}}}", 16, "tensor w appears twice" },
         { "a duplicate metadata key", $"{{\"__metadata__\":{{\"k\":\"a\",\"k\":\"b\"}},\"w\":{{{W}}}}}", 8, "__metadata__.k appears twice" },
         { "two __metadata__ objects", $"{{\"__metadata__\":{{}},\"__metadata__\":{{}},\"w\":{{{W}}}}}", 8, "__metadata__ appears twice" },
+        // Offsets that overlap, leave a gap, or point outside the data.
+        { "overlapping offsets", $"{{\"a\":{{{W}}},\"b\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}}}", 12, "tensor b starts at byte 4, expected 8" },
+        { "the same offsets twice", $"{{\"a\":{{{W}}},\"b\":{{{W}}}}}", 8, "tensor b starts at byte 0, expected 8" },
+        { "offsets past the data", $"{{\"w\":{{{W}}}}}", 4, "cover 8 bytes of data but the file holds 4" },
+        { "offsets far past the data", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[1099511627776,1099511627784]}}", 8, "tensor w starts at byte 1099511627776" },
+        { "offsets beyond a long", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,18446744073709551615]}}", 8, "w data_offsets" },
+        { "negative offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8, "w data_offsets" },
+        { "reversed offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", 8, "w data_offsets" },
+        { "offsets spanning more than the shape", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,9223372036854775807]}}", 8, "w: data_offsets span" },
+        // Shapes that overflow or claim far more than the file holds (never allocated).
+        { "a shape whose product overflows a long", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647,2147483647],\"data_offsets\":[0,8]}}", 8, "more than 2147483647 elements" },
+        { "a shape of 2^40 elements", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1048576,1048576],\"data_offsets\":[0,4398046511104]}}", 8, "more than 2147483647 elements" },
+        { "a shape of 2 GB claimed by its offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[536870911],\"data_offsets\":[0,2147483644]}}", 8, "cover 2147483644 bytes of data but the file holds 8" },
+        { "a dimension beyond an int", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296],\"data_offsets\":[0,8]}}", 8, "w has an invalid dimension 4294967296" },
+        { "a negative dimension", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, "w has an invalid dimension -2" },
+        { "a fractional dimension", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", 8, "w has an invalid dimension 2.5" },
+        // Other element types.
+        { "dtype F16", "{\"w\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8, "w has dtype F16, expected F32" },
+        { "dtype F64", "{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "w has dtype F64, expected F32" },
+        { "dtype BF16", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8, "w has dtype BF16, expected F32" },
+        { "dtype I32", "{\"w\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "w has dtype I32, expected F32" },
+        { "a lower-case dtype", "{\"w\":{\"dtype\":\"f32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "w has dtype f32, expected F32" },
+        { "a numeric dtype", "{\"w\":{\"dtype\":32,\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "w has no dtype" },
     };
 
     [Theory]
     [MemberData(nameof(Hostile))]
-    public void HostileHeadersAreWeightsFormatErrorsNamingTheFileAndTheField(string what, string header, int dataBytes, string field)
+    public void HostileHeadersAreWeightsFormatErrorsNamingTheFileAndTheField(string what, string header, int dataBytes, string field) =>
+        Refused(what, File_(header, dataBytes), field);
+
+    /// <summary>What the reader may allocate refusing a small file: its 1 MB read buffer, the header and the parse;
+    /// never what the file claims (gigabytes).</summary>
+    const long MaxAllocation = 8 << 20;
+
+    /// <summary>Reads <paramref name="path"/> on a watchdog: a <see cref="WeightsFormatException"/> naming the file and
+    /// <paramref name="field"/>, within seconds, allocating less than <see cref="MaxAllocation"/>.</summary>
+    static void Refused(string what, string path, string field)
     {
-        string path = File_(header, dataBytes);
-        var e = Record.Exception(() => SafetensorsFile.Read(path));
+        Exception? e = null;
+        long allocated = 0;
+        var reader = new Thread(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            e = Record.Exception(() => SafetensorsFile.Read(path));
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }) { IsBackground = true };
+        reader.Start();
+        Assert.True(reader.Join(TimeSpan.FromSeconds(10)), $"{what}: no answer within 10 s");
         Assert.True(e is WeightsFormatException, $"{what}: {e?.GetType().Name ?? "no exception"}: {e?.Message}");
-        Assert.Contains("hostile.safetensors", e!.Message);
+        Assert.Contains(System.IO.Path.GetFileName(path), e!.Message);
         Assert.Contains(field, e.Message);
+        Assert.True(allocated < MaxAllocation, $"{what}: allocated {allocated} bytes");
+    }
+
+    [Theory]
+    [InlineData("arrays")]
+    [InlineData("arrays in an entry")]
+    [InlineData("objects in the metadata")]
+    public void OneHundredThousandNestedLevelsAreRefusedAtOnce(string where)
+    {
+        const int depth = 100_000;
+        string header = where switch
+        {
+            "arrays" => new string('[', depth) + new string(']', depth),
+            "arrays in an entry" => "{\"w\":" + new string('[', depth) + new string(']', depth) + "}",
+            _ => "{\"__metadata__\":" + string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth + 1),
+        };
+        // The JSON reader's depth limit (64) stops it: no recursion to overflow the stack, no time spent.
+        Refused($"{depth} nested {where}", File_(header, 0), "header is not valid JSON");
+    }
+
+    [Theory]
+    [InlineData(20UL, 12)]                 // claims a 20-byte header in a 20-byte file: 8 bytes short
+    [InlineData(1UL << 31, 12)]            // 2 GB
+    [InlineData((1UL << 31) - 1, 12)]
+    [InlineData(1UL << 32, 12)]
+    [InlineData(1UL << 63, 12)]            // negative as a long
+    [InlineData(ulong.MaxValue, 12)]
+    [InlineData((16UL << 20) + 1, 12)]     // just over the limit
+    public void HugeHeaderLengthsInATwentyByteFileAreRefusedWithoutAllocatingThem(ulong length, int rest)
+    {
+        var bytes = new byte[8 + rest];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, length);
+        "{}          "u8[..rest].CopyTo(bytes.AsSpan(8));
+        string path = _dir["hostile.safetensors"];
+        File.WriteAllBytes(path, bytes);
+        Refused($"header length {length}", path, $"header length {length} does not fit the file (20 bytes)");
     }
 
     [Theory]

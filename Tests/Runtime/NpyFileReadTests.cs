@@ -32,13 +32,74 @@ public sealed class NpyFileReadTests(ITestOutputHelper output)
 
     static (int[] Shape, float[] Data) Read(byte[] bytes) => NpyFile.Read(new MemoryStream(bytes), "hostile.npy");
 
+    /// <summary>What a refusal may allocate: the header (at most 1 MB) and the parse, never what the shape claims.</summary>
+    const long MaxAllocation = 4 << 20;
+
     static NpyFormatException Refused(byte[] bytes, string field)
     {
+        long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<NpyFormatException>(() => Read(bytes));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains("hostile.npy", e.Message);
         Assert.Contains(field, e.Message);
+        Assert.True(allocated < MaxAllocation, $"refusing a {bytes.Length}-byte file allocated {allocated} bytes");
         return e;
     }
+
+    static readonly byte[] Valid = File(Header("(2, 3)"), 24);
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M' })]
+    [InlineData(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Z', 1, 0, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { (byte)'P', (byte)'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0 })]   // a zip (.npz), not a .npy
+    [InlineData(new byte[] { (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, 0, 0, 0, 0, 0 })]
+    public void ABadMagicIsRefused(byte[] bytes) => Refused(bytes, "bad magic");
+
+    [Fact]
+    public void AValidFileWithTheWrongMagicByteIsRefused()
+    {
+        var bytes = (byte[])Valid.Clone();
+        bytes[0] = 0x92;
+        Refused(bytes, "bad magic");
+    }
+
+    [Fact]
+    public void FortranOrderIsRefused() =>
+        Refused(File("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", 24), "fortran_order");
+
+    [Theory]
+    [InlineData(">f4")]   // big-endian float32
+    [InlineData("<f2")]
+    [InlineData("<i8")]
+    [InlineData("|u1")]
+    [InlineData("<c8")]
+    [InlineData("|b1")]
+    [InlineData("<U4")]
+    [InlineData("|O")]
+    public void WrongDtypesAreRefused(string descr) => Refused(File(Header("(2,)", descr), 8), $"descr '{descr}'");
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(23)]
+    [InlineData(24)]   // the whole data section
+    public void TruncatedDataIsRefused(int cut) => Refused(Valid[..^cut], "data");
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(11)]
+    [InlineData(40)]
+    [InlineData(63)]
+    public void ATruncatedHeaderIsRefused(int length) => Refused(Valid[..length], "header length");
+
+    [Theory]
+    [InlineData("(1073741824, 1073741824, 4)")]
+    [InlineData("(65536, 65536)")]
+    [InlineData("(9223372036854775807,)")]
+    [InlineData("(2147483647, 2147483647, 2147483647, 2147483647)")]
+    public void ASmallFileClaimingAHugeShapeIsRefusedWithoutAllocatingIt(string shape) =>
+        Refused(File(Header(shape), 8), "shape");
 
     [Fact]
     public void AShapeWhoseByteCountWrapsToZeroIsRefused() =>
