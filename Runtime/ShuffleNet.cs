@@ -16,7 +16,10 @@ namespace ShuffleNetGpu;
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
 /// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run(float[])"/> is
-/// thread-safe (calls are serialised) and synchronous: it returns when the results are on the host.
+/// thread-safe and synchronous: it returns when the results are on the host. Calls on one network are serialised (each
+/// gets every bit a lone call would; on cpu each already uses all <c>cpuThreads</c>); separate networks run in parallel.
+/// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
+/// <see cref="Embed(ReadOnlySpan{float}, Span{float})"/>) write into the caller's buffer and, on cpu, allocate nothing once warm.
 /// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
 /// </summary>
 public sealed class ShuffleNet : IDisposable
@@ -62,7 +65,7 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
     public long AllocatedBytes => _executor.AllocatedBytes;
 
-    /// <summary>The most bytes held at once since load (the arena follows the largest plan used so far).</summary>
+    /// <summary>The most bytes held at once since load (the arena holds the largest of the last 16 plans run).</summary>
     public long PeakAllocatedBytes => _executor.PeakAllocatedBytes;
 
     /// <summary>
