@@ -4,6 +4,7 @@ using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
+using ShuffleNetGpu.Runtime.Planning;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu;
@@ -14,8 +15,11 @@ namespace ShuffleNetGpu;
 /// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
-/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run"/> is
-/// thread-safe (calls are serialised) and synchronous: it returns when the results are on the host.
+/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run(float[])"/> is
+/// thread-safe and synchronous: it returns when the results are on the host. Calls on one network are serialised (each
+/// gets every bit a lone call would; on cpu each already uses all <c>cpuThreads</c>); separate networks run in parallel.
+/// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
+/// <see cref="Embed(ReadOnlySpan{float}, Span{float})"/>) write into the caller's buffer and, on cpu, allocate nothing once warm.
 /// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
 /// </summary>
 public sealed class ShuffleNet : IDisposable
@@ -23,12 +27,18 @@ public sealed class ShuffleNet : IDisposable
     readonly ComputeDevice _device;
     readonly INetworkExecutor _executor;
     readonly Lock _gate = new();
+    readonly int _embeddingTensor;
+    readonly int[][] _single;   // a one-tensor output list per tensor, so a call allocates none
+    readonly Dictionary<string, int> _layers = [];   // Graph.FindNamed as a lookup that allocates no enumerator
     bool _disposed;
 
     ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
     {
         Weights = weights;
         _device = device;
+        _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
+        _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
+        foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
         try
         {
             _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
@@ -55,8 +65,24 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
     public long AllocatedBytes => _executor.AllocatedBytes;
 
-    /// <summary>The most bytes held at once since load (the arena follows the largest plan used so far).</summary>
+    /// <summary>The most bytes held at once since load (the arena holds the largest of the last 16 plans run).</summary>
     public long PeakAllocatedBytes => _executor.PeakAllocatedBytes;
+
+    /// <summary>
+    /// The most bytes the activation arena may take (weights not counted; null, the default: no limit). A batch whose
+    /// plan needs more throws <see cref="ArenaMemoryException"/> naming the batch size before anything
+    /// runs, and a smaller batch still works; so does a batch whose arena the system refuses.
+    /// </summary>
+    /// <exception cref="ShuffleNetException">set to a negative value.</exception>
+    public long? MaxArenaBytes
+    {
+        get => _executor.ArenaLimitBytes;
+        set
+        {
+            if (value < 0) throw new ShuffleNetException($"the arena limit must be 0 or more bytes, not {value}");
+            lock (_gate) _executor.ArenaLimitBytes = value;
+        }
+    }
 
     /// <summary>Kernels launched (ops run) by the last call: the whole graph for logits, fewer for early layers.</summary>
     public int LastRunOps => _executor.LastRunOps;
@@ -109,19 +135,51 @@ public sealed class ShuffleNet : IDisposable
 
     /// <summary>Classifies a batch: <paramref name="batch"/> holds N x 3 x 224 x 224 floats; returns N x classes logits.</summary>
     /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
-    public float[] Run(float[] batch) => RunTensors(batch, [Graph.OutputTensor])[0];
+    public float[] Run(float[] batch) => RunTensors(batch, _single[Graph.OutputTensor])[0];
+
+    /// <summary>
+    /// Classifies a batch into a buffer the caller owns: <paramref name="input"/> holds N x 3 x 224 x 224 floats (N is
+    /// its length over <see cref="ImageElements"/>); <paramref name="output"/> receives N x <see cref="Classes"/> logits.
+    /// On the cpu backend the input is read in place and, once a batch size has run, a call allocates nothing; the
+    /// ILGPU backends copy the input to the device and the logits back into <paramref name="output"/>.
+    /// </summary>
+    /// <exception cref="ShuffleNetException">the input is empty or not a whole number of images, or <paramref name="output"/>
+    /// is not N x classes long (the message names both lengths).</exception>
+    public void Run(ReadOnlySpan<float> input, Span<float> output) => RunInto(input, _single[Graph.OutputTensor], output, "logits");
+
+    /// <summary>Classes the network scores (the length of one image's logits).</summary>
+    public int Classes => Config.NumClasses;
 
     /// <summary>The output of upstream module <paramref name="layer"/> (e.g. <c>features.3</c>, <c>first_conv</c>) for a batch, NCHW.</summary>
     /// <exception cref="ShuffleNetException">the layer is not a named output of this network (the message lists them), or the
     /// batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
     public (int[] Shape, float[] Data) RunLayer(float[] batch, string layer)
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        int tensor = Graph.FindNamed(layer) ?? throw new ShuffleNetException(
-            $"layer '{layer}' is not a named output of this {Config.Family} network; known: {string.Join(", ", Graph.NamedTensors.Select(k => k.Key).Distinct())}");
-        var info = Graph.Tensors[tensor];
+        var (c, h, w) = LayerShape(layer);
         int n = BatchSize(batch);
-        return ([n, info.Channels, info.Height, info.Width], RunTensors(batch, [tensor])[0]);
+        return ([n, c, h, w], RunTensors(batch, _single[LayerTensor(layer)])[0]);
+    }
+
+    /// <summary>The output of <paramref name="layer"/> into <paramref name="output"/>: N x C x H x W floats, NCHW, with
+    /// (C, H, W) from <see cref="LayerShape"/>. Allocates nothing per call on the cpu backend (see <see cref="Run(ReadOnlySpan{float}, Span{float})"/>).</summary>
+    /// <exception cref="ShuffleNetException">the layer is unknown, the input is not a whole number of images, or
+    /// <paramref name="output"/> has the wrong length (the message names both lengths).</exception>
+    public void RunLayer(ReadOnlySpan<float> input, string layer, Span<float> output) =>
+        RunInto(input, _single[LayerTensor(layer)], output, "layer ", layer);
+
+    /// <summary>Channels, height and width of one image's output of <paramref name="layer"/>.</summary>
+    /// <exception cref="ShuffleNetException">the layer is not a named output of this network (the message lists them).</exception>
+    public (int Channels, int Height, int Width) LayerShape(string layer)
+    {
+        var info = Graph.Tensors[LayerTensor(layer)];
+        return (info.Channels, info.Height, info.Width);
+    }
+
+    int LayerTensor(string layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return _layers.TryGetValue(layer, out int tensor) ? tensor : throw new ShuffleNetException(
+            $"layer '{layer}' is not a named output of this {Config.Family} network; known: {string.Join(", ", Graph.NamedTensors.Select(k => k.Key).Distinct())}");
     }
 
     /// <summary>
@@ -149,7 +207,7 @@ public sealed class ShuffleNet : IDisposable
         foreach (int k in wanted) StageOutputs.Check(k);
         int n = BatchSize(batch);
         var tensors = wanted.Select(k => StageOutputs.Tensor(Graph, k)).ToList();
-        if (embedding) tensors.Add(StageOutputs.EmbeddingTensor(Graph));
+        if (embedding) tensors.Add(_embeddingTensor);
         var values = RunTensors(batch, tensors);
         var maps = new List<(int, FeatureMap)>();
         for (int i = 0; i < wanted.Length; i++)
@@ -165,14 +223,20 @@ public sealed class ShuffleNet : IDisposable
     /// The embedding of each image: N x <see cref="EmbeddingSize"/> floats, row-major; the vector the final
     /// classifier layer reads (the global average pool; for V2+ after <c>LastSE</c> and <c>fc.0</c>, see <see cref="StageOutputs"/>).
     /// </summary>
-    public float[] Embed(float[] batch) => Features(batch, [], embedding: true).Embedding!.Data;
+    public float[] Embed(float[] batch) => RunTensors(batch, _single[_embeddingTensor])[0];
+
+    /// <summary>The embeddings of a batch into <paramref name="output"/> (N x <see cref="EmbeddingSize"/> floats). Allocates
+    /// nothing per call on the cpu backend (see <see cref="Run(ReadOnlySpan{float}, Span{float})"/>).</summary>
+    /// <exception cref="ShuffleNetException">the input is not a whole number of images, or <paramref name="output"/> has the
+    /// wrong length (the message names both lengths).</exception>
+    public void Embed(ReadOnlySpan<float> input, Span<float> output) => RunInto(input, _single[_embeddingTensor], output, "embeddings");
 
     /// <summary>Length of one image's embedding.</summary>
-    public int EmbeddingSize => Graph.Tensors[StageOutputs.EmbeddingTensor(Graph)].Channels;
+    public int EmbeddingSize => Graph.Tensors[_embeddingTensor].Channels;
 
     /// <summary>
     /// Times <paramref name="runs"/> forward passes of <paramref name="batch"/> with the input already on the device and
-    /// the logits left there (each pass synchronised): the figure GPU frameworks usually report. <see cref="Run"/>'s
+    /// the logits left there (each pass synchronised): the figure GPU frameworks usually report. <see cref="Run(float[])"/>'s
     /// time adds the upload and download. A diagnostic for benchmarks; the results are not returned.
     /// </summary>
     /// <exception cref="ShuffleNetException"><paramref name="runs"/> is less than 1, or the batch is empty or not a whole
@@ -188,19 +252,55 @@ public sealed class ShuffleNet : IDisposable
         }
     }
 
+    /// <summary>The requested tensors of a batch, one array each.</summary>
     internal float[][] RunTensors(float[] batch, IReadOnlyList<int> tensors)
     {
         int n = BatchSize(batch);
+        var results = new float[tensors.Count][];
+        for (int i = 0; i < results.Length; i++) results[i] = NewOutput(n, tensors[i]);
+        Execute(batch, n, tensors, new RunOutputs(results));
+        return results;
+    }
+
+    /// <summary>An array for <paramref name="tensor"/> of <paramref name="n"/> images; a batch no array can hold is the
+    /// planner's <see cref="BatchSizeException"/>, before anything is allocated.</summary>
+    float[] NewOutput(int n, int tensor)
+    {
+        long elements = (long)n * Graph.Tensors[tensor].ElementsPerImage;
+        if (elements > Array.MaxLength) BatchLimit.Check(Graph, [], [tensor], n, long.MaxValue, $"the {Backend} backend");
+        return new float[elements];
+    }
+
+    /// <summary>Runs the batch in <paramref name="input"/> and writes <paramref name="tensors"/> back to back into
+    /// <paramref name="output"/>, which must hold exactly that many floats (<paramref name="what"/> and <paramref name="name"/> name
+    /// them in errors; two strings, so a call formats none).</summary>
+    void RunInto(ReadOnlySpan<float> input, int[] tensors, Span<float> output, string what, string name = "")
+    {
+        int n = BatchSize(input);
+        long expected = 0;
+        foreach (int t in tensors) expected += (long)n * Graph.Tensors[t].ElementsPerImage;
+        if (output.Length != expected)
+            throw new ShuffleNetException($"output holds {output.Length} values, expected {expected} ({what}{name} of {n} image{(n == 1 ? "" : "s")})");
+        Execute(input, n, tensors, new RunOutputs(output));
+    }
+
+    void Execute(ReadOnlySpan<float> input, int n, IReadOnlyList<int> tensors, RunOutputs destination)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _executor.Run(batch, n, tensors);
+            _executor.Run(input, n, tensors, destination);
         }
     }
 
     static int BatchSize(float[] batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return BatchSize(batch.AsSpan());
+    }
+
+    static int BatchSize(ReadOnlySpan<float> batch)
+    {
         if (batch.Length == 0 || batch.Length % ImageElements != 0)
             throw new ShuffleNetException($"input holds {batch.Length} values, expected N x 3 x 224 x 224 (a multiple of {ImageElements})");
         return batch.Length / ImageElements;

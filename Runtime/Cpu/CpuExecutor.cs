@@ -10,8 +10,8 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// The SIMD CPU engine (<c>--backend cpu</c>): runs a <see cref="NetworkGraph"/> with its own vectorised ops
 /// (<see cref="CpuOp"/>; AVX-512, AVX2 or scalar, see <see cref="CpuFeatures"/>) on a persistent worker pool, in
 /// NCHW like the graph, intermediates in one native arena laid out by a <see cref="MemoryPlan"/> (plans cached per
-/// batch size and output set; the input has no place in it, see <see cref="Run"/>). Weights are repacked once at load. A warmed-up run allocates only the arrays it
-/// returns: the input is read in place, the arena and scratch are reused.
+/// batch size and output set, at most 16; the input has no place in it, see <see cref="Run"/>). Weights are repacked once at load. A warmed-up run allocates only the arrays it
+/// returns (nothing, through the span API): the input is read in place, the arena and scratch are reused.
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
 internal sealed unsafe class CpuExecutor : INetworkExecutor
@@ -25,8 +25,8 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     readonly CpuWorkerPool _pool;
     readonly NativeBuffer _pointers;
     readonly long _weightBytes;
+    readonly ArenaSizing _sizing = new();
     NativeBuffer? _arena;
-    int _arenaBatch;
     bool _disposed;
 
     /// <param name="weights">The network.</param>
@@ -95,7 +95,11 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     public long PeakAllocatedBytes { get; private set; }
     public int LastRunOps { get; private set; }
 
-    public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
+    public long? ArenaLimitBytes { get; set; }
+
+    /// <summary>The input is read in place (pinned for the call, never copied): no op writes it. Allocates nothing once
+    /// this batch size and output set have a plan and the arena is large enough.</summary>
+    public void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (plan, steps) = PlanFor(n, outputs);
@@ -103,7 +107,6 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
         EnsureArena(plan);
         var tensors = (float**)_pointers.Pointer;
-        var results = new float[outputs.Count][];
         fixed (float* x = input)
         {
             for (int t = 0; t < _graph.Tensors.Count; t++) tensors[t] = plan.Uses(t) ? _arena!.Pointer + plan.OffsetOf(t) : null;
@@ -121,15 +124,15 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             {
                 foreach (var step in steps) step.Run(_pool, tensors, n);
             }
+            long offset = 0;
             for (int i = 0; i < outputs.Count; i++)
             {
-                var host = new float[plan.ElementsOf(outputs[i])];
-                new ReadOnlySpan<float>(tensors[outputs[i]], host.Length).CopyTo(host);
-                results[i] = host;
+                long length = plan.ElementsOf(outputs[i]);
+                new ReadOnlySpan<float>(tensors[outputs[i]], checked((int)length)).CopyTo(destination.Slot(i, offset, length));
+                offset += length;
             }
         }
         LastRunOps = steps.Length;
-        return results;
     }
 
     /// <summary>For the CPU "resident" only means no output copy: the input is read in place by <see cref="Run"/> too.</summary>
@@ -227,15 +230,24 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         }
     }
 
-    /// <summary>One arena, grown when a plan needs more and replaced when the batch size changes, so memory follows
-    /// the current batch (as the GPU executor does).</summary>
+    /// <summary>One arena, sized by <see cref="ArenaSizing"/> (the largest of the recent plans), within
+    /// <see cref="ArenaLimitBytes"/>.</summary>
     void EnsureArena(MemoryPlan plan)
     {
-        if (_arena is not null && _arena.Length >= plan.ArenaElements && _arenaBatch == plan.Batch) return;
+        ArenaMemoryException.Check(plan, ArenaLimitBytes, "the cpu backend");
+        long target = Math.Max(1, _sizing.Target(plan.ArenaElements, _arena?.Length ?? 0));
+        if (_arena is not null && _arena.Length == target) return;
         _arena?.Dispose();
         _arena = null;
-        _arena = new NativeBuffer(Math.Max(plan.ArenaElements, 1), zero: false);
-        _arenaBatch = plan.Batch;
+        try
+        {
+            _arena = new NativeBuffer(target, zero: false);
+        }
+        catch (OutOfMemoryException e)
+        {
+            _sizing.Reset();
+            throw ArenaMemoryException.OutOfMemory(plan, target * sizeof(float), "the cpu backend", e);
+        }
         PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
     }
 

@@ -1,6 +1,7 @@
 using ShuffleNetGpu.Kernels.Common;
 using ILGPU;
 using ILGPU.Runtime;
+using System.Runtime.InteropServices;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
@@ -81,13 +82,18 @@ sealed class GraphExecutor : INetworkExecutor
         }
     }
 
-    /// <summary>Runs <paramref name="n"/> images; returns the requested tensors ([n, C, H, W] each, NCHW) copied to the host.</summary>
-    public float[][] Run(float[] input, int n, IReadOnlyList<int> outputs)
+    public long? ArenaLimitBytes { get; set; }
+
+    /// <summary>Runs <paramref name="n"/> images; copies the requested tensors ([n, C, H, W] each, NCHW) into
+    /// <paramref name="destination"/>. The input is copied from the caller's span to the device, the outputs from the
+    /// device into the caller's memory (the host cannot lend its memory to a kernel here).</summary>
+    public void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination)
     {
         var plan = PlanFor(n, outputs);
-        EnsureArena(plan.ArenaElements);
+        EnsureArena(plan);
         var stream = _accelerator.DefaultStream;
-        View(NetworkGraph.InputTensor).CopyFromCPU(stream, input);
+        var inputView = View(NetworkGraph.InputTensor);
+        inputView.CopyFromCPU(stream, ref MemoryMarshal.GetReference(input), inputView.Length);
         if (Profile is { } profile)
         {
             // Diagnostic mode: synchronise after every op to time it (slower; never on by default).
@@ -102,20 +108,21 @@ sealed class GraphExecutor : INetworkExecutor
         else foreach (var op in plan.Ops) Launch(stream, op, n);
         LastRunOps = plan.Ops.Count;
         stream.Synchronize();
-        var results = outputs.Select(t =>
+        long offset = 0;
+        for (int i = 0; i < outputs.Count; i++)
         {
-            var host = new float[plan.ElementsOf(t)];
-            View(t).CopyToCPU(stream, host);
-            return host;
-        }).ToArray();
-        stream.Synchronize();   // the host arrays are complete only after the copies finish
-        return results;
+            long length = plan.ElementsOf(outputs[i]);
+            var slot = destination.Slot(i, offset, length);
+            View(outputs[i]).CopyToCPU(stream, ref MemoryMarshal.GetReference(slot), length);
+            offset += length;
+        }
+        stream.Synchronize();   // the host memory is complete only after the copies finish
     }
 
     public TimeSpan[] TimeResident(float[] input, int n, int runs)
     {
         var plan = PlanFor(n, [_graph.OutputTensor]);
-        EnsureArena(plan.ArenaElements);
+        EnsureArena(plan);
         var stream = _accelerator.DefaultStream;
         var times = new TimeSpan[runs];
         for (int i = 0; i < runs; i++)
@@ -145,18 +152,27 @@ sealed class GraphExecutor : INetworkExecutor
     /// <summary>Kernel launches since construction (tests: a refused batch launches nothing).</summary>
     internal int Launches { get; private set; }
 
-    /// <summary>Keeps one arena, grown when a plan needs more (a new batch size or output set) and shrunk when the
-    /// batch size changes, so memory follows the current batch.</summary>
-    void EnsureArena(long elements)
+    /// <summary>One arena, sized by <see cref="ArenaSizing"/> (the largest of the recent plans), within
+    /// <see cref="ArenaLimitBytes"/>.</summary>
+    void EnsureArena(MemoryPlan plan)
     {
-        if (_arena is not null && _arena.Length >= elements && _arenaBatch == _plan!.Batch) return;
+        ArenaMemoryException.Check(plan, ArenaLimitBytes, "this device");
+        long target = Math.Max(1, _sizing.Target(plan.ArenaElements, _arena?.Length ?? 0));
+        if (_arena is not null && _arena.Length == target) return;
         FreeArena();
-        _arena = _accelerator.Allocate1D<float>(Math.Max(elements, 1));
-        _arenaBatch = _plan!.Batch;
+        try
+        {
+            _arena = _accelerator.Allocate1D<float>(target);
+        }
+        catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
+        {
+            _sizing.Reset();
+            throw ArenaMemoryException.OutOfMemory(plan, target * sizeof(float), "this device", e);
+        }
         PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
     }
 
-    int _arenaBatch;
+    readonly ArenaSizing _sizing = new();
 
     ArrayView<float> View(int tensor) => _arena!.View.SubView(_plan!.OffsetOf(tensor), _plan.ElementsOf(tensor));
     ArrayView<float> Weight(string name) => _weights[name].View.AsContiguous();

@@ -7,9 +7,13 @@ namespace ShuffleNetGpu.Runtime.Execution;
 /// </summary>
 interface INetworkExecutor : IDisposable
 {
-    /// <summary>Runs <paramref name="n"/> images (NCHW, N x 3 x 224 x 224); returns the requested tensors ([n, C, H, W]
-    /// each) copied to the host.</summary>
-    float[][] Run(float[] input, int n, IReadOnlyList<int> outputs);
+    /// <summary>Runs <paramref name="n"/> images (NCHW, N x 3 x 224 x 224, at least that many floats in
+    /// <paramref name="input"/>); copies the requested tensors ([n, C, H, W] each) into <paramref name="destination"/>.</summary>
+    void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination);
+
+    /// <summary>The most bytes the activation arena may take (null: no limit); a plan that needs more is refused with
+    /// <see cref="Planning.ArenaMemoryException"/> before anything runs.</summary>
+    long? ArenaLimitBytes { get; set; }
 
     /// <summary>Runs the whole graph <paramref name="runs"/> times on <paramref name="input"/>, uploaded once, with no copy
     /// back, synchronising after each run; returns each run's time. This is what GPU frameworks usually report (the

@@ -9,7 +9,7 @@ namespace ShuffleNetGpu.Runtime.Features;
 public sealed record EmbeddingExportResult(int Rows, int EmbeddingSize, IReadOnlyList<(string File, string Error)> Unreadable);
 
 /// <summary>
-/// The pooled embedding (<see cref="ShuffleNet.Embed"/>) of many image files, in batches, to one <c>.npy</c> of
+/// The pooled embedding (<see cref="ShuffleNet.Embed(float[])"/>) of many image files, in batches, to one <c>.npy</c> of
 /// [rows, D] and a text file naming each row's image: line i is the file of row i, relative to the folder the
 /// files were listed from. Both are written beside their targets and renamed into place together at the end (one
 /// <see cref="AtomicFileWriter"/> group), so a failed run leaves neither half-written nor a mismatched pair; when no

@@ -26,7 +26,7 @@ public class BatchLimitTests
         long weightBytes = executor.AllocatedBytes;
 
         // The check needs no input: a batch of 669 is refused before the (one-float) input is looked at.
-        var e = Assert.Throws<BatchSizeException>(() => executor.Run(new float[1], 669, [weights.Graph.OutputTensor]));
+        var e = Assert.Throws<BatchSizeException>(() => executor.Run(new float[1], 669, [weights.Graph.OutputTensor], new RunOutputs(new float[1])));
         Assert.Equal(668, e.MaxBatch);
         Assert.Contains("batch 669", e.Message);
         Assert.Contains("largest batch that works for this model is 668", e.Message);
@@ -62,7 +62,7 @@ public class BatchLimitTests
         Assert.True(perImage > NetworkGraph.InputChannels * NetworkGraph.InputSize * NetworkGraph.InputSize);
         int max = (int)(Array.MaxLength / perImage);
         long before = cpu.AllocatedBytes;
-        var e = Assert.Throws<BatchSizeException>(() => cpu.Run(new float[1], max + 1, [stem]));
+        var e = Assert.Throws<BatchSizeException>(() => cpu.Run(new float[1], max + 1, [stem], new RunOutputs(new float[1])));
         Assert.Equal(max, e.MaxBatch);
         Assert.Contains($"largest batch that works for this model is {max}", e.Message);
         Assert.Equal(before, cpu.AllocatedBytes);   // no arena
