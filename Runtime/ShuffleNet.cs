@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
@@ -26,7 +27,8 @@ public sealed class ShuffleNet : IDisposable
 {
     readonly ComputeDevice _device;
     readonly INetworkExecutor _executor;
-    readonly Lock _gate = new();
+    // One call at a time; a semaphore rather than a lock so that RunAsync can wait for its turn without a thread and give up when cancelled.
+    readonly SemaphoreSlim _gate = new(1, 1);
     readonly int _embeddingTensor;
     readonly int[][] _single;   // a one-tensor output list per tensor, so a call allocates none
     readonly Dictionary<string, int> _layers = [];   // Graph.FindNamed as a lookup that allocates no enumerator
@@ -80,7 +82,7 @@ public sealed class ShuffleNet : IDisposable
         set
         {
             if (value < 0) throw new ShuffleNetException($"the arena limit must be 0 or more bytes, not {value}");
-            lock (_gate) _executor.ArenaLimitBytes = value;
+            using (EnterGate()) _executor.ArenaLimitBytes = value;
         }
     }
 
@@ -235,6 +237,58 @@ public sealed class ShuffleNet : IDisposable
     public int EmbeddingSize => Graph.Tensors[_embeddingTensor].Channels;
 
     /// <summary>
+    /// <see cref="Run(float[])"/> without blocking the caller: waits for its turn on this network without holding a thread,
+    /// runs on the thread pool, and completes when the logits are on the host. <paramref name="cancellationToken"/> is
+    /// honoured until the run starts (while queued behind other calls); a run that has started finishes (a forward pass,
+    /// milliseconds to a second) and its result is returned. A cancelled call leaves the network as it was.
+    /// </summary>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of images (in the task).</exception>
+    /// <exception cref="OperationCanceledException">cancelled before the run started (in the task).</exception>
+    public async Task<float[]> RunAsync(float[] batch, CancellationToken cancellationToken = default)
+    {
+        int n = BatchSize(batch);
+        var output = NewOutput(n, Graph.OutputTensor);
+        await RunAsync(batch, output, cancellationToken).ConfigureAwait(false);
+        return output;
+    }
+
+    /// <summary>
+    /// <see cref="Run(ReadOnlySpan{float}, Span{float})"/> without blocking the caller, into a buffer the caller owns
+    /// (N x <see cref="Classes"/> floats). The buffers are not touched after the task completes, cancelled or not.
+    /// </summary>
+    /// <exception cref="ShuffleNetException">the input is not a whole number of images, or the output has the wrong length.</exception>
+    /// <exception cref="OperationCanceledException">cancelled before the run started.</exception>
+    public async Task RunAsync(ReadOnlyMemory<float> input, Memory<float> output, CancellationToken cancellationToken = default)
+    {
+        CheckOutputLength(input.Span, _single[Graph.OutputTensor], output.Length, "logits", "");
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            // The gate is held until the run ends, so nothing else uses the executor and the buffers outlive their use.
+            await Task.Run(() => _executor.Run(input.Span, input.Length / ImageElements, _single[Graph.OutputTensor], new RunOutputs(output.Span)),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>
+    /// Classifies a stream of batches, yielding each batch's logits in order (one batch runs at a time; on the GPU
+    /// backends the uploads and downloads of neighbouring batches will overlap the kernels). Cancelling
+    /// <paramref name="cancellationToken"/> (or the enumeration's own token) ends the stream with
+    /// <see cref="OperationCanceledException"/> between batches or while waiting for the source; the network stays usable.
+    /// </summary>
+    /// <exception cref="ShuffleNetException">a batch is empty or not a whole number of images (the stream ends there).</exception>
+    public async IAsyncEnumerable<float[]> RunStreamAsync(IAsyncEnumerable<float[]> batches,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
+            yield return await RunAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Times <paramref name="runs"/> forward passes of <paramref name="batch"/> with the input already on the device and
     /// the logits left there (each pass synchronised): the figure GPU frameworks usually report. <see cref="Run(float[])"/>'s
     /// time adds the upload and download. A diagnostic for benchmarks; the results are not returned.
@@ -245,7 +299,7 @@ public sealed class ShuffleNet : IDisposable
     {
         int n = BatchSize(batch);
         if (runs < 1) throw new ShuffleNetException($"runs must be 1 or more, not {runs}");
-        lock (_gate)
+        using (EnterGate())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             return _executor.TimeResident(batch, n, runs);
@@ -276,17 +330,25 @@ public sealed class ShuffleNet : IDisposable
     /// them in errors; two strings, so a call formats none).</summary>
     void RunInto(ReadOnlySpan<float> input, int[] tensors, Span<float> output, string what, string name = "")
     {
+        int n = CheckOutputLength(input, tensors, output.Length, what, name);
+        Execute(input, n, tensors, new RunOutputs(output));
+    }
+
+    /// <summary>The batch size of <paramref name="input"/>, after checking that <paramref name="outputLength"/> floats hold
+    /// exactly <paramref name="tensors"/> of that many images.</summary>
+    int CheckOutputLength(ReadOnlySpan<float> input, int[] tensors, int outputLength, string what, string name)
+    {
         int n = BatchSize(input);
         long expected = 0;
         foreach (int t in tensors) expected += (long)n * Graph.Tensors[t].ElementsPerImage;
-        if (output.Length != expected)
-            throw new ShuffleNetException($"output holds {output.Length} values, expected {expected} ({what}{name} of {n} image{(n == 1 ? "" : "s")})");
-        Execute(input, n, tensors, new RunOutputs(output));
+        if (outputLength != expected)
+            throw new ShuffleNetException($"output holds {outputLength} values, expected {expected} ({what}{name} of {n} image{(n == 1 ? "" : "s")})");
+        return n;
     }
 
     void Execute(ReadOnlySpan<float> input, int n, IReadOnlyList<int> tensors, RunOutputs destination)
     {
-        lock (_gate)
+        using (EnterGate())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _executor.Run(input, n, tensors, destination);
@@ -309,12 +371,24 @@ public sealed class ShuffleNet : IDisposable
     /// <summary>Frees the device memory and worker threads; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        using (EnterGate())
         {
             if (_disposed) return;
             _disposed = true;
             _executor.Dispose();
             _device.Dispose();
         }
+    }
+
+    /// <summary>Waits for this network's turn; disposing the result ends it. A struct, so a warm call allocates nothing.</summary>
+    GateHeld EnterGate()
+    {
+        _gate.Wait();
+        return new GateHeld(_gate);
+    }
+
+    readonly struct GateHeld(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
     }
 }
