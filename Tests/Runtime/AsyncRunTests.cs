@@ -57,14 +57,16 @@ public abstract class AsyncRunHarness(ITestOutputHelper log)
         var hanging = new StrongBox<bool>();
         int received = 0;
         var watch = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        async Task Consume()
         {
             await foreach (var logits in net.RunStreamAsync(Source(tiny, sizes[..2], hang: true, hanging), cts.Token))
             {
                 Assert.Equal(expected[sizes[received]], logits);
                 if (++received == 2) cts.CancelAfter(50);
             }
-        });
+        }
+        // The watchdog: a stream that ignored its token would wait for the source forever (a TimeoutException fails the test).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consume().WaitAsync(TimeSpan.FromMinutes(3)));
         Log.WriteLine($"{backend}: cancelled after {received} batches, {watch.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(2, received);
         Assert.True(hanging.Value, "the source was not disposed");
