@@ -54,6 +54,19 @@ public sealed class OpenCLFactAttribute : FactAttribute
     }
 }
 
+/// <summary>An OpenCL test too long for CI (minutes of PoCL compilation): runs only with <c>SHUFFLENET_LONG_TESTS=1</c>
+/// (scripts/long-tests.sh sets it and requires OpenCL), and then like <see cref="OpenCLFactAttribute"/>.</summary>
+public sealed class LongOpenCLFactAttribute : FactAttribute
+{
+    public LongOpenCLFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("SHUFFLENET_LONG_TESTS") != "1")
+            Skip = "a long OpenCL test (minutes of PoCL compilation): run scripts/long-tests.sh";
+        else if (!OpenCLEnvironment.Required && OpenCLEnvironment.AbsentReason is { } reason)
+            Skip = OpenCLEnvironment.SkipMessage(reason);
+    }
+}
+
 public sealed class OpenCLTests(ITestOutputHelper output)
 {
     [OpenCLFact]
