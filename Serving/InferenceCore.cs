@@ -12,7 +12,7 @@ namespace ShuffleNetGpu.Serving;
 /// the model, queue its images for each forward pass the outputs need, wait (within the timeout, or until the client
 /// goes), and shape the results.
 /// </summary>
-sealed class InferenceCore(IReadOnlyDictionary<string, ModelHost> models, ServerOptions options, ServingMetrics metrics)
+sealed class InferenceCore(IReadOnlyDictionary<string, ModelHost> models, ServerOptions options, ServingMetrics metrics, ILogger<InferenceCore> log)
 {
     public IReadOnlyDictionary<string, ModelHost> Models => models;
     public ServingMetrics Metrics => metrics;
@@ -75,16 +75,19 @@ sealed class InferenceCore(IReadOnlyDictionary<string, ModelHost> models, Server
         catch (InferenceException e)
         {
             metrics.Failure(model.Name, protocol, e.Status.ToString());
+            log.LogInformation("{Protocol} request to {Model} refused ({Status}): {Reason}", protocol, model.Name, e.Status, e.Message);
             throw;
         }
         catch (OperationCanceledException)
         {
             metrics.Failure(model.Name, protocol, "Cancelled");
+            log.LogInformation("{Protocol} request to {Model}: the client went away", protocol, model.Name);
             throw;
         }
-        catch (Exception)
+        catch (Exception e)
         {
             metrics.Failure(model.Name, protocol, "Internal");
+            log.LogError(e, "{Protocol} request to {Model} failed", protocol, model.Name);
             throw;
         }
     }

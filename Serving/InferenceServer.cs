@@ -30,11 +30,13 @@ public sealed partial class InferenceServer : IAsyncDisposable
     {
         Metrics = new ServingMetrics();
         _models = [.. models.Select(m => new ModelHost(m, options.Batching, Metrics))];
-        var core = new InferenceCore(_models.ToDictionary(m => m.Name), options, Metrics);
+        var byName = _models.ToDictionary(m => m.Name);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (options.ConsoleLogging) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // ASP.NET Core logs every request at Information; the server logs its own refusals and failures instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -47,11 +49,11 @@ public sealed partial class InferenceServer : IAsyncDisposable
             o.MaxReceiveMessageSize = (int)Math.Min(options.MaxRequestBytes, int.MaxValue);
             o.EnableDetailedErrors = false;
         });
-        builder.Services.AddSingleton(core);
+        builder.Services.AddSingleton(services => new InferenceCore(byName, options, Metrics, services.GetRequiredService<ILogger<InferenceCore>>()));
         builder.Services.AddSingleton<Func<bool>>(Ready);
         _app = builder.Build();
 
-        RestEndpoints.Map(_app, core, Ready);
+        RestEndpoints.Map(_app, _app.Services.GetRequiredService<InferenceCore>(), Ready);
         _app.MapGrpcService<InferenceGrpcService>();
         _app.MapMetrics("/metrics", Metrics.Registry);
     }

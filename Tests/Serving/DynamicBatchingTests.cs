@@ -54,13 +54,17 @@ public sealed class DynamicBatchingTests
     [Fact]
     public async Task ARequestPastItsTimeoutIs504AndIsNotRun()
     {
-        await using var local = await LocalServer.StartAsync(new BatchingOptions { MaxBatch = 8, MaxDelay = TimeSpan.FromSeconds(3) },
-            timeout: TimeSpan.FromMilliseconds(500));
+        await using var local = await LocalServer.StartAsync(new BatchingOptions { MaxBatch = 8, MaxDelay = TimeSpan.FromSeconds(1) },
+            timeout: TimeSpan.FromMilliseconds(300));
         var image = TinyBatches.Of(LocalServer.Tiny.Value, 1);
         var response = await local.Http.PostAsync("/v2/models/tiny/infer", InferBodies.Json(image));
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Contains("did not answer within 500 ms", await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await local.MetricAsync("shufflenet_batch_images_sum{model=\"tiny\",device=\"Cpu\"}"));
+        Assert.Contains("did not answer within 300 ms", await response.Content.ReadAsStringAsync());
+        // Past the first's batch window (1 s) the batcher has dropped it: no batch ran.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, await local.MetricAsync("shufflenet_batch_images_count{model=\"tiny\",device=\"Cpu\"}"));
+        Assert.Equal(HttpStatusCode.OK, (await local.Http.GetAsync("/v2/health/ready")).StatusCode);
+        Assert.Equal(1, await local.MetricAsync("shufflenet_request_failures_total{model=\"tiny\",protocol=\"rest\",status=\"Timeout\"}"));
     }
 
     [Fact]
