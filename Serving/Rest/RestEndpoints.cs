@@ -13,21 +13,35 @@ static class RestEndpoints
         app.MapGet("/v2/health/live", () => Results.Json(new { live = true }));
         app.MapGet("/v2/health/ready", () => ready() ? Results.Json(new { ready = true }) : Results.Json(new { ready = false }, statusCode: 503));
         app.MapGet("/v2", () => Results.Json(new { name = ServerInfo.Name, version = ServerInfo.Version, extensions = ServerInfo.Extensions }));
-        app.MapGet("/v2/models/{name}", (string name) => Answer(() =>
+        // Each model route also answers under /versions/1 (the one version a served model has), as versioned clients call it.
+        foreach (var prefix in new[] { "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
         {
-            var m = core.Metadata(name);
-            return Results.Json(new
+            app.MapGet(prefix, (string name, string? version) => Answer(() =>
             {
-                name = m.Name, versions = m.Versions, platform = m.Platform,
-                inputs = m.Inputs.Select(Tensor), outputs = m.Outputs.Select(Tensor),
-            });
-        }));
-        app.MapGet("/v2/models/{name}/ready", (string name) => Answer(() =>
-        {
-            var model = core.Find(name);
-            return ready() ? Results.Json(new { name = model.Name, ready = true }) : Results.Json(new { name = model.Name, ready = false }, statusCode: 503);
-        }));
-        app.MapPost("/v2/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, name, core));
+                var m = core.Metadata(Versioned(core, name, version));
+                return Results.Json(new
+                {
+                    name = m.Name, versions = m.Versions, platform = m.Platform,
+                    inputs = m.Inputs.Select(Tensor), outputs = m.Outputs.Select(Tensor),
+                });
+            }));
+            app.MapGet(prefix + "/ready", (string name, string? version) => Answer(() =>
+            {
+                var model = core.Find(Versioned(core, name, version));
+                return ready() ? Results.Json(new { name = model.Name, ready = true }) : Results.Json(new { name = model.Name, ready = false }, statusCode: 503);
+            }));
+            app.MapPost(prefix + "/infer", (HttpContext context, string name, string? version) => InferAsync(context, name, version, core));
+        }
+    }
+
+    /// <summary><paramref name="name"/>, once the model and <paramref name="version"/> (null: any) are known to exist.</summary>
+    /// <exception cref="InferenceException">no such model, or a version other than 1 (404).</exception>
+    static string Versioned(InferenceCore core, string name, string? version)
+    {
+        core.Find(name);
+        if (version is not null && version != ServerInfo.ModelVersion)
+            throw new InferenceException(InferenceStatus.NotFound, $"model '{name}' has no version '{version}'; it has version {ServerInfo.ModelVersion}");
+        return name;
     }
 
     static object Tensor(TensorMetadata t) => new { name = t.Name, datatype = t.Datatype, shape = t.Shape };
@@ -38,13 +52,13 @@ static class RestEndpoints
         catch (InferenceException e) { return Error(e); }
     }
 
-    static async Task InferAsync(HttpContext context, string name, InferenceCore core)
+    static async Task InferAsync(HttpContext context, string name, string? version, InferenceCore core)
     {
         var aborted = context.RequestAborted;
         IResult? failure = null;
         try
         {
-            core.Find(name);
+            Versioned(core, name, version);
             byte[] body = await ReadBodyAsync(context.Request, aborted);
             var request = InferRequestReader.Read(name, body, context.Request.Headers[InferRequestReader.HeaderLengthName].FirstOrDefault());
             var response = await core.InferAsync(request, "rest", aborted);

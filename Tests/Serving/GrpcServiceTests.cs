@@ -77,6 +77,12 @@ public sealed class GrpcServiceTests(ServerFixture fixture) : IClassFixture<Serv
         var unknown = new ModelInferRequest { ModelName = "nope" };
         unknown.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 1 }, Contents = new InferTensorContents { Fp32Contents = { 1f } } });
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(async () => await client.ModelInferAsync(unknown))).StatusCode);
+
+        // 15 images of raw floats (9 MB): over the fixture's 8 MiB limit.
+        var huge = new ModelInferRequest { ModelName = "tiny" };
+        huge.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 15, 3, 224, 224 } });
+        huge.RawInputContents.Add(ByteString.CopyFrom(new byte[15 * ShuffleNet.ImageElements * 4]));
+        Assert.Equal(StatusCode.ResourceExhausted, (await Assert.ThrowsAsync<RpcException>(async () => await client.ModelInferAsync(huge))).StatusCode);
         Assert.True((await client.ServerReadyAsync(new ServerReadyRequest())).Ready);
     }
 }

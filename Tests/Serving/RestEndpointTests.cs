@@ -134,6 +134,8 @@ public sealed class RestEndpointTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Contains("model 'nope' is not served here", (await JsonOf(response)).GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/v2/models/nope")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/v2/models/nope/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/v2/models/tiny/versions/2/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/v2/models/tiny/versions/1/ready")).StatusCode);
     }
 
     [Fact]
