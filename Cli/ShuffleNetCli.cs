@@ -29,6 +29,7 @@ public static class ShuffleNetCli
             ExportOnnxCommand.Create(output),
             FeaturesCommand.Create(output),
             EmbedCommand.Create(output, error),
+            ServeCommand.Create(output),
         };
         var parse = root.Parse(args);
         // System.CommandLine answers a parse error with the whole help on stdout; here it is one line on stderr

@@ -11,7 +11,7 @@ namespace ShuffleNetGpu.Tests;
 public class LibraryDocumentationTests
 {
     public static TheoryData<string> Libraries =>
-        ["ShuffleNetGpu.Kernels", "ShuffleNetGpu.Networks", "ShuffleNetGpu.Converter", "ShuffleNetGpu.Runtime"];
+        ["ShuffleNetGpu.Kernels", "ShuffleNetGpu.Networks", "ShuffleNetGpu.Converter", "ShuffleNetGpu.Runtime", "ShuffleNetGpu.Serving"];
 
     [Theory]
     [MemberData(nameof(Libraries))]

@@ -9,7 +9,7 @@ namespace ShuffleNetGpu.Tests;
 /// </summary>
 public sealed partial class SourceLayoutTests
 {
-    static readonly string[] Projects = ["Kernels", "Networks", "Converter", "Runtime", "Cli"];
+    static readonly string[] Projects = ["Kernels", "Networks", "Converter", "Runtime", "Serving", "Cli"];
 
     /// <summary>The CLI's entry point (top-level statements, no namespace).</summary>
     const string ProgramFile = "Cli/Program.cs";
