@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Classes;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -86,19 +87,5 @@ static class ClassifyCommand
         }
         output.WriteLine(file);
         foreach (var (c, prob) in best) output.WriteLine($"  {prob,8:P2}  {c,4}  {names.Of(c)}");
-    }
-}
-
-/// <summary>Softmax in double and the K most probable classes (ties: lower index first).</summary>
-public static class Softmax
-{
-    public static IReadOnlyList<(int Class, double Probability)> TopK(ReadOnlySpan<float> logits, int k)
-    {
-        double max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var p = new double[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += p[i] = Math.Exp(logits[i] - max);
-        return p.Select((v, i) => (Class: i, Probability: v / sum)).OrderByDescending(x => x.Probability).ThenBy(x => x.Class).Take(k).ToList();
     }
 }

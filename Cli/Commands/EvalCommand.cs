@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Classes;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
