@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Imaging.Classes;
+using ShuffleNetGpu.Imaging.Pipeline;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -41,24 +43,30 @@ static class ClassifyCommand
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
             var progress = new ProgressLine(error, files.Count);
-            for (int start = 0; start < files.Count; start += batchSize)
+            var pool = new PreprocessingPool(batch: batchSize);
+            var engine = new Stopwatch();
+            int seen = 0, ran = 0;
+            foreach (var chunk in pool.Load(files, large, parse.GetValue(maxPixels)).Chunk(batchSize))
             {
-                var chunk = files.Skip(start).Take(batchSize).ToList();
-                var loaded = new List<(string File, float[] Input)>();
-                foreach (var file in chunk)
+                var loaded = new List<PreprocessedImage>();
+                foreach (var item in chunk)
                 {
-                    try { loaded.Add((file, ImagePreprocessor.Load(file, large, parse.GetValue(maxPixels)))); }
-                    catch (Exception e) when (e is ShuffleNetException or FileNotFoundException) { failed.Add(e.Message); error.WriteLine($"error: {e.Message}"); }
+                    if (item.Input is not null) loaded.Add(item);
+                    else { failed.Add(item.Error!.Message); error.WriteLine($"error: {item.Error.Message}"); }
                 }
                 if (loaded.Count > 0)
                 {
-                    var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());
+                    engine.Start();
+                    var logits = net.Run(loaded.SelectMany(l => l.Input!).ToArray());
+                    engine.Stop();
+                    ran += loaded.Count;
                     int classes = logits.Length / loaded.Count;
                     for (int i = 0; i < loaded.Count; i++)
-                        Print(output, loaded[i].File, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
+                        Print(output, loaded[i].Path, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
                 }
-                progress.Report(Math.Min(start + batchSize, files.Count));
+                progress.Report(seen += chunk.Length);
             }
+            error.WriteLine(PipelineSpeed.Describe(pool, ran, engine.Elapsed, net.DeviceDescription));
             if (failed.Count == 0) return 0;
             error.WriteLine($"error: {failed.Count} of {files.Count} images could not be read");
             return 1;
