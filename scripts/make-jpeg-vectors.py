@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Writes fixtures/jpeg/: small JPEGs of every kind the decoder must handle, each with what the reference makes of it.
 
+Also writes fixtures/webp/ the same way for lossy WebP (PIL decodes it with libwebp, as Skia does; ImageSharp's own
+decoder is checked against it there too).
+
 Run with Debian's Python (the reference stack: python3-pil, python3-opencv, libjpeg-turbo-progs, libturbojpeg0):
     apt-get install -y python3-pil python3-opencv libjpeg-turbo-progs && /usr/bin/python3 scripts/make-jpeg-vectors.py
 For each <name>.jpg:
@@ -96,25 +99,42 @@ VECTORS = {
 }
 
 
+def pil_webp(img, **options):
+    buffer = io.BytesIO()
+    img.save(buffer, "WEBP", **options)
+    return buffer.getvalue()
+
+
+WEBP_VECTORS = {
+    "lossy-q80": ("lossy WebP, quality 80 (PIL, libwebp)", lambda: pil_webp(source(97, 65), quality=80)),
+    "lossy-alpha": ("lossy WebP with alpha (PIL, libwebp): alpha dropped, not composited",
+                    lambda: pil_webp(Image.merge("RGBA", (*source(97, 65).split(), source(97, 65).convert("L"))), quality=80)),
+}
+
+
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    write(OUT, ".jpg", VECTORS, {"libjpeg_turbo": subprocess.run(["cjpeg", "-version"], capture_output=True, text=True).stderr.strip()})
+    from PIL import features
+    write(os.path.join(ROOT, "fixtures", "webp"), ".webp", WEBP_VECTORS, {"libwebp": features.version("webp")})
+
+
+def write(out, extension, vectors, versions):
+    os.makedirs(out, exist_ok=True)
     index = []
-    for name, (how, make) in VECTORS.items():
+    for name, (how, make) in vectors.items():
         data = make()
-        path = os.path.join(OUT, name + ".jpg")
+        path = os.path.join(out, name + extension)
         with open(path, "wb") as f:
             f.write(data)
         with Image.open(path) as img:
             mode = img.mode
             rgb = np.asarray(img.convert("RGB"))
-        np.save(os.path.join(OUT, name + ".rgb.npy"), rgb)
-        np.save(os.path.join(OUT, name + ".input.npy"), upstream_input(rgb))
-        index.append({"image": name + ".jpg", "made": how, "mode": mode, "size": [rgb.shape[1], rgb.shape[0]]})
+        np.save(os.path.join(out, name + ".rgb.npy"), rgb)
+        np.save(os.path.join(out, name + ".input.npy"), upstream_input(rgb))
+        index.append({"image": name + extension, "made": how, "mode": mode, "size": [rgb.shape[1], rgb.shape[0]]})
         print(f"{name}: {how}, {mode}, {rgb.shape[1]}x{rgb.shape[0]}, {len(data)} bytes")
-    meta = {"pil": PIL.__version__, "opencv": cv2.__version__, "numpy": np.__version__,
-            "libjpeg_turbo": subprocess.run(["cjpeg", "-version"], capture_output=True, text=True).stderr.strip(),
-            "vectors": index}
-    with open(os.path.join(OUT, "index.json"), "w") as f:
+    meta = {"pil": PIL.__version__, "opencv": cv2.__version__, "numpy": np.__version__, **versions, "vectors": index}
+    with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
 

@@ -5,8 +5,9 @@ using ShuffleNetGpu.Imaging.Decoding;
 namespace ShuffleNetGpu.Tests.Imaging;
 
 /// <summary>
-/// fixtures/jpeg/ (scripts/make-jpeg-vectors.py): every JPEG kind decodes to PIL's pixels bit for bit, and
-/// preprocesses to upstream's input bit for bit. PIL here is libjpeg-turbo 2.1.5 with its defaults.
+/// fixtures/jpeg/ and fixtures/webp/ (scripts/make-jpeg-vectors.py): every JPEG kind and lossy WebP decode to PIL's
+/// pixels bit for bit, and preprocess to upstream's input bit for bit. PIL's decoders there are libjpeg-turbo 2.1.5
+/// with its defaults and libwebp 1.2.4.
 /// </summary>
 public sealed class JpegVectorsTests
 {
@@ -14,17 +15,22 @@ public sealed class JpegVectorsTests
 
     public static IEnumerable<object[]> Vectors()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "index.json")));
-        foreach (var v in doc.RootElement.GetProperty("vectors").EnumerateArray())
-            yield return [Path.GetFileNameWithoutExtension(v.GetProperty("image").GetString()!)];
+        foreach (var folder in new[] { "jpeg", "webp" })
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Root, folder, "index.json")));
+            foreach (var v in doc.RootElement.GetProperty("vectors").EnumerateArray())
+                yield return [folder + "/" + v.GetProperty("image").GetString()!];
+        }
     }
+
+    static string Expected(string image, string kind) => Path.Combine(Fixtures.Root, Path.ChangeExtension(image, kind + ".npy"));
 
     [Theory]
     [MemberData(nameof(Vectors))]
     public void DecodedRgbIsPils(string name)
     {
-        var (shape, expected) = NpyBytes.Read(Path.Combine(Dir, name + ".rgb.npy"));
-        var image = ImageDecoder.Decode(Path.Combine(Dir, name + ".jpg"), ImagePreprocessor.DefaultMaxPixels);
+        var (shape, expected) = NpyBytes.Read(Expected(name, "rgb"));
+        var image = ImageDecoder.Decode(Path.Combine(Fixtures.Root, name), ImagePreprocessor.DefaultMaxPixels);
         Assert.Equal([shape[1], shape[0]], new[] { image.Width, image.Height });
         AssertSameBytes(name, expected, image.Rgb);
     }
@@ -33,9 +39,9 @@ public sealed class JpegVectorsTests
     [MemberData(nameof(Vectors))]
     public void PreprocessedInputIsUpstreams(string name)
     {
-        var (shape, expected) = NpyBytes.Read(Path.Combine(Dir, name + ".input.npy"));
+        var (shape, expected) = NpyBytes.Read(Expected(name, "input"));
         Assert.Equal([3, 224, 224], shape);
-        float[] input = ImagePreprocessor.FromEncoded(File.ReadAllBytes(Path.Combine(Dir, name + ".jpg")), name);
+        float[] input = ImagePreprocessor.FromEncoded(File.ReadAllBytes(Path.Combine(Fixtures.Root, name)), name);
         AssertSameBytes(name, expected, input.Select(v => (byte)v).ToArray());
         Assert.All(input, v => Assert.Equal(Math.Round(v), v)); // whole grey levels, so the byte comparison is the float one
     }
