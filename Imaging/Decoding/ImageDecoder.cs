@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using ShuffleNetGpu.Networks.IO;
@@ -50,6 +49,12 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(name);
         ImagePreprocessor.CheckMaxPixels(maxPixels);
         if (encoded.IsEmpty) throw Bad(name, "the file is empty, expected an image");
+        if (JpegDecoder.IsJpeg(encoded))
+        {
+            // libjpeg-turbo reads the header (and the pixel limit is checked) before any pixel buffer is allocated.
+            CompleteFile.CheckJpeg(encoded, name);
+            return JpegDecoder.Decode(encoded, name, maxPixels);
+        }
         try
         {
             // Header only: refuse huge images before any pixel buffer is allocated.
@@ -64,16 +69,7 @@ public static class ImageDecoder
                 }
             }
             if (info is null || format is null) throw Bad(name, $"not a recognised image format ({Formats})");
-            if (info.Width <= 0 || info.Height <= 0) throw Bad(name, $"image header declares an empty size {info.Width}x{info.Height}");
-            long pixels = (long)info.Width * info.Height;
-            if (pixels > maxPixels)
-                throw Bad(name, $"image is {info.Width}x{info.Height} = {pixels} pixels, more than the limit of {maxPixels}");
-
-            if (format is JpegFormat)
-            {
-                CompleteFile.CheckJpeg(encoded, name);
-                return JpegDecoder.Decode(encoded, name);
-            }
+            CheckSize(name, info.Width, info.Height, maxPixels);
             if (format is PngFormat) CompleteFile.CheckPng(encoded, name);
             return DecodeWithImageSharp(encoded);
         }
@@ -82,12 +78,22 @@ public static class ImageDecoder
         {
             throw Bad(name, $"not a recognised image format ({Formats})");
         }
+        // NullReferenceException: ImageSharp 2.1 throws it on some damaged headers (its JPEG reader did in fuzzing).
         catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or NotSupportedException or IOException
                                       or InvalidDataException or ArgumentException or IndexOutOfRangeException
-                                      or InvalidOperationException)
+                                      or InvalidOperationException or NullReferenceException)
         {
             throw Bad(name, $"cannot decode image: {OneLine(e.Message)}", e);
         }
+    }
+
+    /// <summary>Refuses an empty size or one over the pixel limit (the decompression-bomb check), from the header.</summary>
+    internal static void CheckSize(string name, int width, int height, long maxPixels)
+    {
+        if (width <= 0 || height <= 0) throw Bad(name, $"image header declares an empty size {width}x{height}");
+        long pixels = (long)width * height;
+        if (pixels > maxPixels)
+            throw Bad(name, $"image is {width}x{height} = {pixels} pixels, more than the limit of {maxPixels}");
     }
 
     /// <summary>Rgb24 target: grey is expanded, palette resolved, alpha dropped without compositing (as PIL

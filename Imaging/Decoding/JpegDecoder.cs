@@ -9,16 +9,21 @@ namespace ShuffleNetGpu.Imaging.Decoding;
 /// </summary>
 static class JpegDecoder
 {
+    /// <summary>Whether <paramref name="encoded"/> starts as a JPEG does (start-of-image marker, then another marker).</summary>
+    public static bool IsJpeg(ReadOnlySpan<byte> encoded) => encoded.Length >= 3 && encoded[0] == 0xFF && encoded[1] == 0xD8 && encoded[2] == 0xFF;
+
     /// <summary>Decodes to interleaved RGB. No EXIF rotation and no colour management (no target colour space), as
     /// PIL's <c>convert('RGB')</c>; CMYK / YCCK files are converted by libjpeg-turbo + Skia's inverted-CMYK rule.</summary>
-    /// <exception cref="ImageFormatException">libjpeg-turbo rejects the data.</exception>
-    public static unsafe DecodedImage Decode(ReadOnlySpan<byte> encoded, string name)
+    /// <exception cref="ImageFormatException">libjpeg-turbo rejects the data, or the header declares more than
+    /// <paramref name="maxPixels"/> pixels.</exception>
+    public static unsafe DecodedImage Decode(ReadOnlySpan<byte> encoded, string name, long maxPixels)
     {
         fixed (byte* p = encoded)
         {
             using var data = SKData.Create((nint)p, encoded.Length);
             using var codec = SKCodec.Create(data) ?? throw ImageDecoder.Bad(name, "cannot decode JPEG: libjpeg-turbo rejects the header");
             int width = codec.Info.Width, height = codec.Info.Height;
+            ImageDecoder.CheckSize(name, width, height, maxPixels);
             // RGBA, unpremultiplied, no colour space: libjpeg-turbo writes JCS_EXT_RGBA directly.
             var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             var rgba = new byte[(long)width * height * 4];
