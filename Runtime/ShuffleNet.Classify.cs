@@ -15,10 +15,10 @@ public sealed partial class ShuffleNet
     /// <param name="maxPixels">The decompression-bomb limit (width x height).</param>
     /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
     /// <exception cref="ImageFormatException">the file is not a readable image within <paramref name="maxPixels"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is less than 1.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="top"/> is less than 1.</exception>
     public IReadOnlyList<Prediction> Classify(string path, int top = 5, long maxPixels = ImagePreprocessor.DefaultMaxPixels)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        Softmax.CheckTop(top);
         return ClassifyInput(ImagePreprocessor.Load(path, SubtractsLargeMean, maxPixels), top);
     }
 
@@ -28,11 +28,11 @@ public sealed partial class ShuffleNet
     /// <param name="name">Names the image in error messages.</param>
     /// <param name="maxPixels">The decompression-bomb limit (width x height).</param>
     /// <exception cref="ImageFormatException">not a readable image within <paramref name="maxPixels"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is less than 1.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="top"/> is less than 1.</exception>
     public IReadOnlyList<Prediction> Classify(byte[] encoded, int top = 5, string name = "image", long maxPixels = ImagePreprocessor.DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(encoded);
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        Softmax.CheckTop(top);
         return ClassifyInput(ImagePreprocessor.FromEncoded(encoded, name, SubtractsLargeMean, maxPixels), top);
     }
 
@@ -43,10 +43,11 @@ public sealed partial class ShuffleNet
     /// <param name="name">Names the image in error messages.</param>
     /// <param name="maxPixels">The decompression-bomb limit (width x height).</param>
     /// <exception cref="ImageFormatException">not a readable image within <paramref name="maxPixels"/>, or the stream fails.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is less than 1.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="top"/> is less than 1.</exception>
     public IReadOnlyList<Prediction> Classify(Stream image, int top = 5, string name = "image", long maxPixels = ImagePreprocessor.DefaultMaxPixels)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        ArgumentNullException.ThrowIfNull(image);
+        Softmax.CheckTop(top);
         return ClassifyInput(ImagePreprocessor.Load(image, name, SubtractsLargeMean, maxPixels), top);
     }
 

@@ -8,7 +8,7 @@ public readonly record struct Prediction(int Class, string Label, double Probabi
 {
     /// <summary>The <paramref name="k"/> most probable classes of one image's logits, named by
     /// <see cref="ImageNetLabels.For"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="k"/> is less than 1.</exception>
     public static IReadOnlyList<Prediction> Top(ReadOnlySpan<float> logits, int k)
     {
         int classes = logits.Length;

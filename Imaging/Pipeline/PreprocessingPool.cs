@@ -15,12 +15,11 @@ public sealed class PreprocessingPool
     /// <summary>A pool of <paramref name="workers"/> decoding threads (0: <see cref="Environment.ProcessorCount"/>),
     /// holding at most <paramref name="maxAhead"/> finished or running images ahead of the consumer (0: twice the
     /// workers, and at least one batch of <paramref name="batch"/>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">a negative count, or a <paramref name="batch"/> below 1.</exception>
+    /// <exception cref="ShuffleNetException">a negative count, or a <paramref name="batch"/> below 1.</exception>
     public PreprocessingPool(int workers = 0, int maxAhead = 0, int batch = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(workers);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxAhead);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (workers < 0 || maxAhead < 0 || batch < 1)
+            throw new ShuffleNetException($"a preprocessing pool needs workers >= 0, maxAhead >= 0 and batch >= 1, not {workers}, {maxAhead} and {batch}");
         Workers = workers == 0 ? Environment.ProcessorCount : workers;
         MaxAhead = maxAhead == 0 ? Math.Max(2 * Workers, batch + Workers) : maxAhead;
     }
