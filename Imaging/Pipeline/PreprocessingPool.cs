@@ -77,9 +77,11 @@ public sealed class PreprocessingPool
         }
     }
 
-    PreprocessedImage LoadOne(string path, bool subtractLargeMean, long maxPixels, SemaphoreSlim slots)
+    /// <summary>Waits for a worker slot without holding a thread (queued images would otherwise block thread-pool
+    /// threads), then decodes; runs on the thread pool (Task.Run), never on the consumer's thread.</summary>
+    async Task<PreprocessedImage> LoadOne(string path, bool subtractLargeMean, long maxPixels, SemaphoreSlim slots)
     {
-        slots.Wait();
+        await slots.WaitAsync().ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         try
         {
