@@ -7,6 +7,7 @@ using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
 using ShuffleNetGpu.Runtime.Planning;
 using ShuffleNetGpu.Runtime.IO;
+using ShuffleNetGpu.Networks.IO;
 
 namespace ShuffleNetGpu;
 
@@ -23,7 +24,7 @@ namespace ShuffleNetGpu;
 /// <see cref="Embed(ReadOnlySpan{float}, Span{float})"/>) write into the caller's buffer and, on cpu, allocate nothing once warm.
 /// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
 /// </summary>
-public sealed class ShuffleNet : IDisposable
+public sealed partial class ShuffleNet : IDisposable
 {
     readonly ComputeDevice _device;
     readonly INetworkExecutor _executor;

@@ -9,14 +9,14 @@ namespace ShuffleNetGpu.Tests;
 /// </summary>
 public sealed partial class SourceLayoutTests
 {
-    static readonly string[] Projects = ["Kernels", "Networks", "Converter", "Runtime", "Serving", "Cli"];
+    static readonly string[] Projects = ["Kernels", "Networks", "Converter", "Runtime", "Imaging", "Serving", "Cli"];
 
     /// <summary>The CLI's entry point (top-level statements, no namespace).</summary>
     const string ProgramFile = "Cli/Program.cs";
 
     static readonly HashSet<string> RootNamespaceFiles =
     [
-        "Networks/ShuffleNetException.cs", "Runtime/ShuffleNet.cs", "Runtime/FeatureMaps.cs",
+        "Networks/ShuffleNetException.cs", "Runtime/ShuffleNet.cs", "Runtime/ShuffleNet.Classify.cs", "Runtime/FeatureMaps.cs",
     ];
 
     [GeneratedRegex(@"^namespace\s+([A-Za-z0-9_.]+)\s*;", RegexOptions.Multiline)]

@@ -1,3 +1,5 @@
+using ShuffleNetGpu.Imaging.Classes;
+
 namespace ShuffleNetGpu.Cli.Commands;
 
 /// <summary>

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Classes;
+using ShuffleNetGpu.Imaging.Pipeline;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -40,24 +43,30 @@ static class ClassifyCommand
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
             var progress = new ProgressLine(error, files.Count);
-            for (int start = 0; start < files.Count; start += batchSize)
+            var pool = new PreprocessingPool(batch: batchSize);
+            var engine = new Stopwatch();
+            int seen = 0, ran = 0;
+            foreach (var chunk in pool.Load(files, large, parse.GetValue(maxPixels)).Chunk(batchSize))
             {
-                var chunk = files.Skip(start).Take(batchSize).ToList();
-                var loaded = new List<(string File, float[] Input)>();
-                foreach (var file in chunk)
+                var loaded = new List<PreprocessedImage>();
+                foreach (var item in chunk)
                 {
-                    try { loaded.Add((file, ImagePreprocessor.Load(file, large, parse.GetValue(maxPixels)))); }
-                    catch (Exception e) when (e is ShuffleNetException or FileNotFoundException) { failed.Add(e.Message); error.WriteLine($"error: {e.Message}"); }
+                    if (item.Input is not null) loaded.Add(item);
+                    else { failed.Add(item.Error!.Message); error.WriteLine($"error: {item.Error.Message}"); }
                 }
                 if (loaded.Count > 0)
                 {
-                    var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());
+                    engine.Start();
+                    var logits = net.Run(loaded.SelectMany(l => l.Input!).ToArray());
+                    engine.Stop();
+                    ran += loaded.Count;
                     int classes = logits.Length / loaded.Count;
                     for (int i = 0; i < loaded.Count; i++)
-                        Print(output, loaded[i].File, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
+                        Print(output, loaded[i].Path, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
                 }
-                progress.Report(Math.Min(start + batchSize, files.Count));
+                progress.Report(seen += chunk.Length);
             }
+            error.WriteLine(PipelineSpeed.Describe(pool, ran, engine.Elapsed, net.DeviceDescription));
             if (failed.Count == 0) return 0;
             error.WriteLine($"error: {failed.Count} of {files.Count} images could not be read");
             return 1;
@@ -86,19 +95,5 @@ static class ClassifyCommand
         }
         output.WriteLine(file);
         foreach (var (c, prob) in best) output.WriteLine($"  {prob,8:P2}  {c,4}  {names.Of(c)}");
-    }
-}
-
-/// <summary>Softmax in double and the K most probable classes (ties: lower index first).</summary>
-public static class Softmax
-{
-    public static IReadOnlyList<(int Class, double Probability)> TopK(ReadOnlySpan<float> logits, int k)
-    {
-        double max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var p = new double[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += p[i] = Math.Exp(logits[i] - max);
-        return p.Select((v, i) => (Class: i, Probability: v / sum)).OrderByDescending(x => x.Probability).ThenBy(x => x.Class).Take(k).ToList();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ShuffleNetGpu.Converter;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Classes;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.IO;
 using ShuffleNetGpu.Runtime.Verification;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Classes;
+using ShuffleNetGpu.Imaging.Pipeline;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -42,16 +44,19 @@ static class EvalCommand
             var unreadable = new List<string>();
             var progress = new ProgressLine(error, samples.Count);
             var watch = Stopwatch.StartNew();
-            for (int start = 0; start < samples.Count; start += batchSize)
+            var pool = new PreprocessingPool(batch: batchSize);
+            var engine = new Stopwatch();
+            int seen = 0;
+            var files = samples.Select(s => s.File).ToList();
+            foreach (var chunk in pool.Load(files, large).Select((item, i) => (Item: item, samples[i].Label)).Chunk(batchSize))
             {
-                var loaded = new List<(float[] Input, int Label)>();
-                foreach (var (file, label) in samples.Skip(start).Take(batchSize))
-                {
-                    try { loaded.Add((ImagePreprocessor.Load(file, large), label)); }
-                    catch (Exception e) when (e is ShuffleNetException or FileNotFoundException) { unreadable.Add(e.Message); }
-                }
-                if (loaded.Count == 0) { progress.Report(Math.Min(start + batchSize, samples.Count)); continue; }
-                var logits = net.Run(loaded.SelectMany(l => l.Input).ToArray());
+                var loaded = chunk.Where(c => c.Item.Input is not null).ToList();
+                unreadable.AddRange(chunk.Where(c => c.Item.Input is null).Select(c => c.Item.Error!.Message));
+                seen += chunk.Length;
+                if (loaded.Count == 0) { progress.Report(seen); continue; }
+                engine.Start();
+                var logits = net.Run(loaded.SelectMany(l => l.Item.Input!).ToArray());
+                engine.Stop();
                 for (int i = 0; i < loaded.Count; i++)
                 {
                     var best = Softmax.TopK(logits.AsSpan(i * classes, classes), Math.Min(5, classes));
@@ -59,7 +64,7 @@ static class EvalCommand
                     if (best.Any(b => b.Class == loaded[i].Label)) top5++;
                 }
                 done += loaded.Count;
-                progress.Report(Math.Min(start + batchSize, samples.Count), $"top-1 {100.0 * top1 / done:F2}%");
+                progress.Report(seen, $"top-1 {100.0 * top1 / done:F2}%");
             }
             double seconds = watch.Elapsed.TotalSeconds;
             output.WriteLine($"images: {done} evaluated, {unreadable.Count} unreadable");
@@ -68,6 +73,7 @@ static class EvalCommand
                 output.WriteLine($"top-1: {100.0 * top1 / done:F2}% ({top1}/{done})");
                 output.WriteLine($"top-5: {100.0 * top5 / done:F2}% ({top5}/{done})");
                 output.WriteLine($"speed: {done / seconds:F1} images/s on {net.DeviceDescription} (preprocessing included)");
+                output.WriteLine(PipelineSpeed.Describe(pool, done, engine.Elapsed, net.DeviceDescription));
             }
             foreach (var u in unreadable) output.WriteLine($"unreadable: {u}");
             return unreadable.Count == 0 ? 0 : 1;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Runtime.IO;
 

@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
@@ -27,7 +27,7 @@ public static class EmbeddingExport
     /// <param name="batchSize">Images per forward pass.</param>
     /// <param name="progress">Called with the number of files handled so far after each batch.</param>
     /// <param name="unreadable">Called with each file that cannot be read and why (it gets no row).</param>
-    /// <param name="maxPixels">The decompression-bomb limit of <see cref="ImagePreprocessor.Load"/>.</param>
+    /// <param name="maxPixels">The decompression-bomb limit of <see cref="ImagePreprocessor.Load(string, bool, long)"/>.</param>
     public static EmbeddingExportResult Write(ShuffleNet net, string root, IReadOnlyList<string> files, string npyPath, int batchSize,
         Action<int>? progress = null, Action<string, string>? unreadable = null, long maxPixels = ImagePreprocessor.DefaultMaxPixels)
     {

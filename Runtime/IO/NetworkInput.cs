@@ -1,4 +1,5 @@
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Networks.IO;
+using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks.Config;
 
 namespace ShuffleNetGpu.Runtime.IO;

@@ -9,10 +9,18 @@ public sealed class DemoOutsideRepositoryTests : IDisposable
     [Fact]
     public void TheDemoRunsFromACopyOfTheProgramOutsideTheRepository()
     {
-        // The program's files without the fixtures/ folder the tests carry: what a tool install holds.
+        // The program's files and this platform's native libraries (runtimes/RID/: Skia's JPEG decoder) without the
+        // fixtures/ folder the tests carry: what a tool install holds.
         string program = Directory.CreateDirectory(Path.Combine(_root, "program")).FullName;
         foreach (var file in Directory.GetFiles(AppContext.BaseDirectory))
             File.Copy(file, Path.Combine(program, Path.GetFileName(file)));
+        string runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
+        foreach (var file in Directory.GetFiles(runtimes, "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(program, Path.GetRelativePath(AppContext.BaseDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
         string work = Directory.CreateDirectory(Path.Combine(_root, "work")).FullName;
 
         var (code, output, error) = CliProcess.Run(Path.Combine(program, "shufflenet.dll"), work, TimeSpan.FromMinutes(3), "demo", "--backend", "cpu");

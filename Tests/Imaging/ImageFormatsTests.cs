@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 
 namespace ShuffleNetGpu.Tests.Imaging;
 
@@ -59,7 +59,7 @@ public sealed class ImageFormatsTests : IDisposable
         var bytes = File.ReadAllBytes(jpeg);
         string cut = Path.Combine(_dir, "cut.jpg");
         File.WriteAllBytes(cut, bytes[..(bytes.Length * 2 / 3)]);
-        var e = Assert.Throws<ShuffleNetGpu.Runtime.Imaging.ImageFormatException>(() => ImagePreprocessor.Load(cut));
+        var e = Assert.Throws<ShuffleNetGpu.Imaging.ImageFormatException>(() => ImagePreprocessor.Load(cut));
         Assert.Contains("cut.jpg", e.Message);
     }
 }

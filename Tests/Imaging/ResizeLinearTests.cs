@@ -1,4 +1,4 @@
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 
 namespace ShuffleNetGpu.Tests.Imaging;
 

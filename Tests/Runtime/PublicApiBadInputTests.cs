@@ -1,5 +1,5 @@
 using ShuffleNetGpu.Converter;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
@@ -118,6 +118,26 @@ public sealed class PublicApiBadInputTests(PublicApiBadInputTests.Files files) :
         ["ImagePreprocessor.ResizeLinear(wrong byte count)"] = (Expect.Typed, f => ImagePreprocessor.ResizeLinear(new byte[5], 1, 1, 3, 4, 4)),
         ["ImagePreprocessor.ResizeLinear(output over 2 GB)"] = (Expect.Typed, f => ImagePreprocessor.ResizeLinear(new byte[3], 1, 1, 3, 100_000, 100_000)),
         ["ImagePreprocessor.ResizeLinear(sizes overflow int)"] = (Expect.Typed, f => ImagePreprocessor.ResizeLinear(new byte[3], 1, 1, int.MaxValue, 2, 2)),
+
+        ["ImagePreprocessor.FromEncoded(empty)"] = (Expect.Typed, f => ImagePreprocessor.FromEncoded([], "empty.jpg")),
+        ["ImagePreprocessor.FromEncoded(not an image)"] = (Expect.Typed, f => ImagePreprocessor.FromEncoded("text"u8, "notes.png")),
+        ["ImagePreprocessor.FromEncoded(JPEG headers only)"] = (Expect.Typed, f => ImagePreprocessor.FromEncoded([0xFF, 0xD8, 0xFF, 0xD9], "eoi.jpg")),
+        ["ImagePreprocessor.FromEncoded(null name)"] = (Expect.Null, f => ImagePreprocessor.FromEncoded(File.ReadAllBytes(f["camera.png"]), null!)),
+        ["ImagePreprocessor.FromEncoded(maxPixels 0)"] = (Expect.Typed, f => ImagePreprocessor.FromEncoded(File.ReadAllBytes(f["camera.png"]), "camera.png", maxPixels: 0)),
+        ["ImagePreprocessor.FromEncoded(over maxPixels)"] = (Expect.Typed, f => ImagePreprocessor.FromEncoded(File.ReadAllBytes(f["camera.png"]), "camera.png", maxPixels: 100)),
+        ["ImagePreprocessor.Load(null stream)"] = (Expect.Null, f => ImagePreprocessor.Load((Stream)null!, "upload")),
+        ["ImagePreprocessor.Load(stream, not an image)"] = (Expect.Typed, f => ImagePreprocessor.Load(new MemoryStream("text"u8.ToArray()), "upload")),
+        ["new PreprocessingPool(workers -1)"] = (Expect.Typed, f => _ = new ShuffleNetGpu.Imaging.Pipeline.PreprocessingPool(workers: -1)),
+        ["PreprocessingPool.Load(null)"] = (Expect.Null, f => new ShuffleNetGpu.Imaging.Pipeline.PreprocessingPool(1).Load(null!).ToList()),
+
+        // ShuffleNet.Classify
+        ["ShuffleNet.Classify(null path)"] = (Expect.Null, f => f.Net.Classify((string)null!)),
+        ["ShuffleNet.Classify(missing file)"] = (Expect.Missing, f => f.Net.Classify(f["absent.png"])),
+        ["ShuffleNet.Classify(not an image)"] = (Expect.Typed, f => f.Net.Classify(f["notes.png"])),
+        ["ShuffleNet.Classify(top 0)"] = (Expect.Typed, f => f.Net.Classify(f["camera.png"], top: 0)),
+        ["ShuffleNet.Classify(null bytes)"] = (Expect.Null, f => f.Net.Classify((byte[])null!)),
+        ["ShuffleNet.Classify(empty bytes)"] = (Expect.Typed, f => f.Net.Classify(Array.Empty<byte>())),
+        ["ShuffleNet.Classify(null stream)"] = (Expect.Null, f => f.Net.Classify((Stream)null!)),
 
         // NetworkInput
         ["NetworkInput.Load(null)"] = (Expect.Null, f => NetworkInput.Load(null!, ModelFamily.V2)),

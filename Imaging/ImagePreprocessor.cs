@@ -1,12 +1,7 @@
 using System.Runtime.Intrinsics;
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Text;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using ShuffleNetGpu.Runtime.IO;
+using ShuffleNetGpu.Imaging.Decoding;
 
-namespace ShuffleNetGpu.Runtime.Imaging;
+namespace ShuffleNetGpu.Imaging;
 
 /// <summary>
 /// The upstream ShuffleNet-Series evaluation preprocessing, reproduced exactly: decode to RGB as PIL's
@@ -24,15 +19,14 @@ public static class ImagePreprocessor
 
     /// <summary>The ShuffleNetV2.Large mean image, 3x224x224 float32 (B, G, R planes). Returns a copy of the
     /// array loaded once from the embedded <c>large_mean.npy</c>.</summary>
-    public static float[] LargeMean => (float[])LargeMeanData.Value.Clone();
-
-    static readonly Lazy<float[]> LargeMeanData = new(LoadLargeMean);
+    public static float[] LargeMean => (float[])LargeMeanImage.Data.Clone();
 
     /// <summary>
-    /// Decodes (PNG, JPEG, BMP, GIF first frame, WebP, TGA, TIFF) to RGB as PIL <c>convert('RGB')</c> does (grey
-    /// expanded, alpha dropped without compositing, palette resolved, no EXIF rotation), checks
-    /// width*height &lt;= <paramref name="maxPixels"/> from the header before decoding pixels, then preprocesses.
-    /// Returns 3 x 224 x 224 floats (B, G, R planes, 0..255, or minus the Large mean).
+    /// Decodes (PNG, JPEG, BMP, GIF first frame, WebP, TGA, TIFF) to RGB as PIL <c>convert('RGB')</c> does
+    /// (<see cref="ImageDecoder"/>: JPEG bit-identical through libjpeg-turbo, grey expanded, alpha dropped without
+    /// compositing, palette resolved, no EXIF rotation), checks width*height &lt;= <paramref name="maxPixels"/> from
+    /// the header before decoding pixels, then preprocesses. Returns 3 x 224 x 224 floats (B, G, R planes, 0..255, or
+    /// minus the Large mean).
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
@@ -43,17 +37,62 @@ public static class ImagePreprocessor
     /// <exception cref="ShuffleNetException"><paramref name="maxPixels"/> is less than 1.</exception>
     public static float[] Load(string path, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
     {
-        InputFile.Require(path, "an image file", message => new ImageFormatException(message));
+        ArgumentNullException.ThrowIfNull(path);
         CheckMaxPixels(maxPixels);
+        return Preprocess(ImageDecoder.Decode(path, maxPixels), path, subtractLargeMean, maxPixels);
+    }
 
-        var (rgb, width, height) = Decode(path, maxPixels);
+    /// <summary>
+    /// Encoded image bytes (a file's contents, an upload) to the network input: decodes as <see cref="Load(string, bool, long)"/> does,
+    /// then preprocesses. Returns 3 x 224 x 224 floats (B, G, R planes, 0..255, or minus the Large mean).
+    /// </summary>
+    /// <param name="encoded">The image file's bytes (PNG, JPEG, BMP, GIF, WebP, TGA, TIFF).</param>
+    /// <param name="name">Names the image in error messages.</param>
+    /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
+    /// <param name="maxPixels">The most pixels (width x height) accepted, before and after the short-side resize.</param>
+    /// <exception cref="ImageFormatException">not a readable image within <paramref name="maxPixels"/>; the message
+    /// names <paramref name="name"/>.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="maxPixels"/> is less than 1.</exception>
+    public static float[] FromEncoded(ReadOnlySpan<byte> encoded, string name, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        CheckMaxPixels(maxPixels);
+        return Preprocess(ImageDecoder.Decode(encoded, name, maxPixels), name, subtractLargeMean, maxPixels);
+    }
+
+    /// <summary>An encoded image read from <paramref name="stream"/> to its end; see <see cref="FromEncoded"/>.</summary>
+    /// <param name="stream">The image file's bytes.</param>
+    /// <param name="name">Names the image in error messages.</param>
+    /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
+    /// <param name="maxPixels">The most pixels (width x height) accepted, before and after the short-side resize.</param>
+    /// <exception cref="ImageFormatException">not a readable image within <paramref name="maxPixels"/>, or the stream
+    /// fails; the message names <paramref name="name"/>.</exception>
+    public static float[] Load(Stream stream, string name, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        var buffer = new MemoryStream();
+        try { stream.CopyTo(buffer); }
+        catch (IOException e) { throw new ImageFormatException($"{name}: cannot read the stream: {e.Message.ReplaceLineEndings(" ")}", e); }
+        return FromEncoded(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), name, subtractLargeMean, maxPixels);
+    }
+
+    /// <summary>Preprocesses a decoded image; a size problem becomes an <see cref="ImageFormatException"/> naming it.</summary>
+    /// <param name="image">The decoded pixels.</param>
+    /// <param name="name">Names the image in error messages.</param>
+    /// <param name="subtractLargeMean">Subtract <see cref="LargeMean"/> (the ShuffleNetV2.Large input).</param>
+    /// <param name="maxPixels">The most pixels the image may have, before and after the short-side resize.</param>
+    /// <exception cref="ImageFormatException">the image is too large once resized.</exception>
+    public static float[] Preprocess(DecodedImage image, string name, bool subtractLargeMean = false, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         try
         {
-            return Preprocess(rgb, width, height, subtractLargeMean, maxPixels);
+            return Preprocess(image.Rgb, image.Width, image.Height, subtractLargeMean, maxPixels);
         }
         catch (ShuffleNetException e) when (e is not ImageFormatException)
         {
-            throw Bad(path, e.Message);
+            throw Bad(name, e.Message);
         }
     }
 
@@ -101,7 +140,7 @@ public static class ImagePreprocessor
         }
         if (subtractLargeMean)
         {
-            float[] mean = LargeMeanData.Value;
+            float[] mean = LargeMeanImage.Data;
             for (int i = 0; i < output.Length; i++) output[i] -= mean[i];
         }
         return output;
@@ -122,7 +161,9 @@ public static class ImagePreprocessor
         return (Math.Floor((double)ResizeShortSide / height * width + 0.5), ResizeShortSide);
     }
 
-    internal static void CheckMaxPixels(long maxPixels)
+    /// <summary>Refuses a pixel limit below 1, as every entry point taking one does.</summary>
+    /// <exception cref="ShuffleNetException"><paramref name="maxPixels"/> is less than 1.</exception>
+    public static void CheckMaxPixels(long maxPixels)
     {
         if (maxPixels < 1) throw new ShuffleNetException($"the pixel limit must be 1 or more, not {maxPixels}");
     }
@@ -247,106 +288,5 @@ public static class ImagePreprocessor
         return Vector256.Min(Vector256.Max(v, Vector256<int>.Zero), Vector256.Create(255));
     }
 
-    static (byte[] Rgb, int Width, int Height) Decode(string path, long maxPixels)
-    {
-        try
-        {
-            // Header only: refuse huge images before any pixel buffer is allocated.
-            IImageInfo? info = Image.Identify(path);
-            if (info is null) throw Bad(path, "not a recognised image format (PNG, JPEG, BMP, GIF, WebP, TGA, TIFF)");
-            long pixels = (long)info.Width * info.Height;
-            if (info.Width <= 0 || info.Height <= 0) throw Bad(path, $"image header declares an empty size {info.Width}x{info.Height}");
-            if (pixels > maxPixels)
-                throw Bad(path, $"image is {info.Width}x{info.Height} = {pixels} pixels, more than the limit of {maxPixels}");
-
-            CheckPngComplete(path);
-            CheckJpegComplete(path);
-
-            // Rgb24 target: grey is expanded, palette resolved, alpha dropped without compositing (as PIL
-            // convert('RGB')); only the first frame is used; EXIF orientation is not applied.
-            using Image<Rgb24> image = Image.Load<Rgb24>(path);
-            int width = image.Width, height = image.Height;
-            var rgb = new byte[(long)width * height * 3];
-            image.ProcessPixelRows(accessor =>
-            {
-                for (int y = 0; y < accessor.Height; y++)
-                    MemoryMarshal.AsBytes(accessor.GetRowSpan(y)).CopyTo(rgb.AsSpan(y * width * 3, width * 3));
-            });
-            return (rgb, width, height);
-        }
-        catch (ImageFormatException) { throw; }
-        catch (UnknownImageFormatException)
-        {
-            throw Bad(path, "not a recognised image format (PNG, JPEG, BMP, GIF, WebP, TGA, TIFF)");
-        }
-        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or NotSupportedException or IOException
-                                      or UnauthorizedAccessException or InvalidDataException or ArgumentException
-                                      or IndexOutOfRangeException or InvalidOperationException)
-        {
-            throw Bad(path, $"cannot decode image: {OneLine(e.Message)}", e);
-        }
-    }
-
-    /// <summary>
-    /// ImageSharp decodes a PNG cut short without complaint (the missing rows come out black), where PIL raises
-    /// "image file is truncated". So for PNG files walk the chunk list (lengths only, no data read) and require every
-    /// chunk to fit in the file and an IEND chunk at the end.
-    /// </summary>
-    static void CheckPngComplete(string path)
-    {
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        Span<byte> head = stackalloc byte[8];
-        if (f.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.SequenceEqual(PngSignature)) return;
-        long length = f.Length, offset = 8;
-        while (true)
-        {
-            f.Position = offset;
-            if (f.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8)
-                throw Bad(path, $"truncated PNG: the file ends at byte {length} without an IEND chunk");
-            long chunkLength = BinaryPrimitives.ReadUInt32BigEndian(head);
-            string type = Encoding.ASCII.GetString(head[4..]);
-            if (offset + 12 + chunkLength > length)
-                throw Bad(path, $"truncated PNG: chunk {type} at byte {offset} needs {chunkLength + 12} bytes, the file ends at byte {length}");
-            if (type == "IEND") return;
-            offset += 12 + chunkLength;
-        }
-    }
-
-    /// <summary>
-    /// Likewise a JPEG cut short decodes partially without complaint. Its entropy-coded data can hold 0xFF only as
-    /// FF 00 or a restart marker, so a complete file has an end-of-image marker (FF D9) after its last start-of-scan
-    /// (FF DA); an embedded thumbnail's EOI comes before the main scan and does not count.
-    /// </summary>
-    static void CheckJpegComplete(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 3 || bytes[0] != 0xFF || bytes[1] != 0xD8 || bytes[2] != 0xFF) return;
-        int lastScan = -1, lastEnd = -1;
-        for (int i = 0; i + 1 < bytes.Length; i++)
-        {
-            if (bytes[i] != 0xFF) continue;
-            if (bytes[i + 1] == 0xDA) lastScan = i;
-            else if (bytes[i + 1] == 0xD9) lastEnd = i;
-        }
-        if (lastScan < 0 || lastEnd < lastScan)
-            throw Bad(path, $"truncated JPEG: no end-of-image marker after the last scan (the file ends at byte {bytes.Length})");
-    }
-
-    static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
-    static float[] LoadLargeMean()
-    {
-        const string Name = "large_mean.npy";
-        using Stream stream = typeof(ImagePreprocessor).Assembly.GetManifestResourceStream(Name)
-            ?? throw new ShuffleNetException($"embedded resource {Name} is missing from the runtime assembly");
-        var (shape, mean) = Runtime.IO.NpyFile.Read(stream, $"embedded {Name}");
-        if (!shape.SequenceEqual([3, OutputSize, OutputSize]))
-            throw new ShuffleNetException($"embedded {Name} has shape ({string.Join(", ", shape)}), expected (3, 224, 224)");
-        return mean;
-    }
-
-    static ImageFormatException Bad(string path, string problem, Exception? inner = null)
-        => inner is null ? new($"{path}: {problem}") : new($"{path}: {problem}", inner);
-
-    static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+    static ImageFormatException Bad(string name, string problem) => new($"{name}: {problem}");
 }

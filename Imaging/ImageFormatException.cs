@@ -1,4 +1,4 @@
-namespace ShuffleNetGpu.Runtime.Imaging;
+namespace ShuffleNetGpu.Imaging;
 
 /// <summary>An image file that cannot be used as network input: missing, unreadable, undecodable or too large.
 /// The message is one line naming the file and the problem.</summary>
