@@ -2,19 +2,31 @@ using System.Reflection;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
-/// <summary>The ImageNet-1k class names in the standard index order (<c>data/imagenet_classes.txt</c>, embedded).</summary>
+/// <summary>The ImageNet-1k class names and WordNet ids in the standard index order (<c>data/imagenet_classes.txt</c>
+/// and <c>data/imagenet_synsets.txt</c>, embedded).</summary>
 static class ImageNetLabels
 {
     /// <summary>ImageNet-1k's class count: only a model with this many classes gets these names.</summary>
     public const int Count = 1000;
 
-    static readonly Lazy<string[]> Names = new(() =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("imagenet_classes.txt")
-            ?? throw new InvalidOperationException("imagenet_classes.txt is not embedded in the CLI assembly");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
-    });
+    static readonly Lazy<string[]> Names = new(() => Lines("imagenet_classes.txt"));
+    static readonly Lazy<string[]> SynsetIds = new(() => Lines("imagenet_synsets.txt"));
+    static readonly Lazy<Dictionary<string, int>> IndexOfSynset = new(() =>
+        SynsetIds.Value.Select((id, i) => KeyValuePair.Create(id, i)).ToDictionary(StringComparer.Ordinal));
 
     public static string Of(int index) => Names.Value[index];
+
+    /// <summary>The WordNet id of class <paramref name="index"/> (<c>n01440764</c> for 0).</summary>
+    public static string SynsetOf(int index) => SynsetIds.Value[index];
+
+    /// <summary>The class index of WordNet id <paramref name="synset"/>, or null when it is not an ImageNet-1k class.</summary>
+    public static int? IndexOf(string synset) => IndexOfSynset.Value.TryGetValue(synset, out int i) ? i : null;
+
+    static string[] Lines(string resource)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"{resource} is not embedded in the CLI assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+    }
 }
