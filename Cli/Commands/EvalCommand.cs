@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Pictures;
 using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Runtime.Imaging;
 using ShuffleNetGpu.Networks.Config;
@@ -24,10 +25,11 @@ static class EvalCommand
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: top-1/top-5 overall and per class, images/s, the misclassified and unreadable files." };
+        var confusion = new Option<string?>("--confusion") { Description = $"Also draw the confusion matrix of the class folders into this .png (at most {ConfusionPlot.MaxClasses} classes)." };
         var quiet = QuietOption.Create();
         var command = new Command("eval", "Top-1 and top-5 accuracy (overall and per class), images per second, misclassified and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend, threads, json, quiet,
+            model, dir, labels, batch, backend, threads, json, confusion, quiet,
         };
         command.SetAction(parse =>
         {
@@ -42,6 +44,13 @@ static class EvalCommand
             int classes = net.Config.NumClasses;
             var names = ClassLabels.For(classes, null);
             var (classFolders, samples) = Samples(root, parse.GetValue(labels)!, classes, modelName, names);
+            string? confusionPath = parse.GetValue(confusion);
+            if (confusionPath is not null)
+            {
+                PngFile.CheckName("--confusion", confusionPath);
+                if (classFolders.Count > ConfusionPlot.MaxClasses)
+                    throw new UsageException($"--confusion: {classFolders.Count} class folders; the matrix is drawn for at most {ConfusionPlot.MaxClasses}");
+            }
             bool large = net.Config.Family == ModelFamily.Large;
 
             var tally = new EvalTally(classFolders, names.Of);
@@ -67,6 +76,8 @@ static class EvalCommand
                 }
                 seconds = watch.Elapsed.TotalSeconds;
             }
+            if (confusionPath is not null)
+                ConfusionPlot.Save(classFolders.Select(c => (c.Index, c.Label)).ToList(), tally.Predictions, confusionPath);
             if (asJson) output.WriteLine(tally.ToJson(modelName, net.DeviceDescription, seconds).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else tally.WriteText(output, seconds, net.DeviceDescription);
             return tally.Unreadable.Count == 0 ? 0 : 1;

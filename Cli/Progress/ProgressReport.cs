@@ -19,9 +19,9 @@ abstract class ProgressReport : IDisposable
 
     /// <summary>The report for <paramref name="total"/> items of <paramref name="what"/> (a word: "images", "runs")
     /// written to <paramref name="error"/>: a bar when that is the process's stderr on a terminal, lines otherwise.</summary>
-    public static ProgressReport Start(TextWriter error, bool quiet, string description, int total, string what = "images")
+    public static ProgressReport Start(TextWriter error, bool quiet, string description, int total, string what = "images", int handful = Handful)
     {
-        if (quiet || total <= Handful) return new SilentReport();
+        if (quiet || total <= handful) return new SilentReport();
         bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         return terminal
             ? new BarReport(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }), description, total, what)
