@@ -7,6 +7,9 @@ namespace ShuffleNetGpu.Cli.Commands;
 
 static class ConvertCommand
 {
+    /// <summary>Checkpoints smaller than this convert in about a second: no progress (and a failure stays one line).</summary>
+    public const long ProgressBytes = 64L << 20;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "A released PyTorch checkpoint (.pth.tar/.pkl, legacy or zip format)." };
@@ -22,7 +25,9 @@ static class ConvertCommand
         {
             OutputPath.Check("--output", parse.GetValue(outPath)!, ".safetensors", parse.GetValue(checkpoint));
             var steps = CheckpointConverter.Steps;
-            using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "convert", steps.Count, "steps", handful: 0);
+            string source = parse.GetValue(checkpoint)!;
+            bool small = !File.Exists(source) || new FileInfo(source).Length < ProgressBytes;
+            using var progress = ProgressReport.Start(error, parse.GetValue(quiet) || small, "convert", steps.Count, "steps", handful: 0);
             var options = new ConvertOptions
             {
                 ExpectedModelId = parse.GetValue(model), AllowNonFinite = parse.GetValue(allowNonFinite),

@@ -29,7 +29,7 @@ static class BenchPlot
         plot.Title($"shufflenet bench (this run: {device})", 12);
         plot.Axes.AutoScale();
         plot.Axes.SetLimitsY(0, points.Max(p => p.ImagesPerSecond) * 1.1);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom); // outside the data: never over a point
         PngFile.Save(plot, path, Width, Height);
     }
 }

@@ -56,4 +56,14 @@ public sealed class ProgressReportTests
         Assert.True(code == 0, err);
         Assert.Equal("", err);
     }
+
+    [Fact]
+    public void ASmallConversionShowsNoProgress()
+    {
+        using var dir = new TempDirectory("shufflenet-convert-progress-");
+        var (code, _, err) = CliRunner.Run("convert", Fixtures.Checkpoint("tiny-shufflenetv2"), "-o", dir["tiny.safetensors"]);
+        Assert.True(code == 0, err);
+        Assert.True(new FileInfo(Fixtures.Checkpoint("tiny-shufflenetv2")).Length < ShuffleNetGpu.Cli.Commands.ConvertCommand.ProgressBytes);
+        Assert.Equal("", err);
+    }
 }
