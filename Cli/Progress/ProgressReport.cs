@@ -24,9 +24,18 @@ abstract class ProgressReport : IDisposable
         if (quiet || total <= handful) return new SilentReport();
         bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         return terminal
-            ? new BarReport(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }), description, total, what)
+            ? new BarReport(StderrConsole(), description, total, what)
             : new PlainReport(error, description, total, what);
     }
+
+    /// <summary>Spectre on stderr, told that it is a terminal: left to itself it looks at stdout, which may be a pipe
+    /// (<c>classify ... &gt; results.txt</c>) while the person watches stderr.</summary>
+    static IAnsiConsole StderrConsole() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Console.Error),
+        Ansi = AnsiSupport.Yes,
+        Interactive = InteractionSupport.Yes,
+    });
 
     /// <summary>The bar drawn on <paramref name="console"/> (a terminal, or Spectre's test console).</summary>
     public static ProgressReport Bar(IAnsiConsole console, string description, int total, string what = "images") =>
