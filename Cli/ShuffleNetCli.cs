@@ -16,7 +16,7 @@ public static class ShuffleNetCli
     {
         var root = new RootCommand("ShuffleNet-Series on GPUs and CPUs: convert checkpoints, inspect and run models.")
         {
-            ConvertCommand.Create(output),
+            ConvertCommand.Create(output, error),
             InfoCommand.Create(output),
             InitCommand.Create(output),
             RunCommand.Create(output),
@@ -24,7 +24,7 @@ public static class ShuffleNetCli
             DemoCommand.Create(output),
             EvalCommand.Create(output, error),
             PreprocessCommand.Create(output),
-            BenchCommand.Create(output),
+            BenchCommand.Create(output, error),
             VerifyCommand.Create(output),
             ExportOnnxCommand.Create(output),
             FeaturesCommand.Create(output),

@@ -16,6 +16,9 @@ public sealed record ConvertOptions
 
     /// <summary>Accept NaN/Inf weights (some released files hold them); refused by default, naming the tensor.</summary>
     public bool AllowNonFinite { get; init; }
+
+    /// <summary>Called as each of <see cref="CheckpointConverter.Steps"/> finishes, with how many are done (for progress displays).</summary>
+    public Action<int>? StepDone { get; init; }
 }
 
 /// <summary>
@@ -24,6 +27,9 @@ public sealed record ConvertOptions
 /// </summary>
 public static class CheckpointConverter
 {
+    /// <summary>What a conversion does, in order (<see cref="ConvertOptions.StepDone"/> counts them; the last only when writing a file).</summary>
+    public static readonly IReadOnlyList<string> Steps = ["read", "check", "fold", "hash", "write"];
+
     /// <summary>Converts the checkpoint at <paramref name="checkpointPath"/> (nothing is written).</summary>
     /// <exception cref="FileNotFoundException">there is no file at <paramref name="checkpointPath"/>.</exception>
     /// <exception cref="ShuffleNetException">the checkpoint cannot be read, or is not a known architecture (a subclass names which).</exception>
@@ -31,6 +37,7 @@ public static class CheckpointConverter
     {
         options ??= new ConvertOptions();
         var checkpoint = TorchCheckpointReader.Read(checkpointPath);
+        options.StepDone?.Invoke(1);
         string source = Path.GetFileName(checkpointPath);
         var byName = new Dictionary<string, TorchTensor>();
         foreach (var t in checkpoint.Tensors) byName[t.Name] = t;
@@ -40,6 +47,7 @@ public static class CheckpointConverter
         var config = ArchitectureInference.Infer(shapes, source);
         var graph = GraphFactory.Build(config);
         CheckpointMatcher.Check(graph, byName, source);
+        options.StepDone?.Invoke(2);
 
         var tensors = Fold(graph, byName);
         if (!options.AllowNonFinite)
@@ -51,6 +59,7 @@ public static class CheckpointConverter
                     throw new NonFiniteWeightException(spec.Name,
                         $"{source}: weight {spec.Name} holds {data[bad]} at index {bad} (after batch-norm folding); pass --allow-nonfinite to convert anyway");
             }
+        options.StepDone?.Invoke(3);
 
         var metadata = new Dictionary<string, string>
         {
@@ -59,6 +68,7 @@ public static class CheckpointConverter
             ["source_layout"] = checkpoint.Layout,
         };
         if (options.ExpectedModelId is { } modelId) metadata["model_id"] = modelId;
+        options.StepDone?.Invoke(4);
         return new ModelWeights(config, tensors, metadata, source);
     }
 
@@ -72,6 +82,7 @@ public static class CheckpointConverter
         if (!Directory.Exists(dir)) throw new ShuffleNetException($"{outputPath}: output folder {dir} does not exist");
         var weights = Convert(checkpointPath, options);
         weights.Save(outputPath);
+        options?.StepDone?.Invoke(5);
         return weights;
     }
 

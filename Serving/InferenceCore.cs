@@ -1,6 +1,6 @@
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Serving.Batching;
 using ShuffleNetGpu.Serving.Metrics;
 using ShuffleNetGpu.Serving.Protocol;

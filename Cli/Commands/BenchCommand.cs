@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Pictures;
+using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Runtime.Backends;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -14,7 +16,7 @@ namespace ShuffleNetGpu.Cli.Commands;
 /// </summary>
 static class BenchCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A zoo id (generated weights), a .safetensors file or a checkpoint.", Required = true };
         var backend = BackendOption.Create();
@@ -22,14 +24,24 @@ static class BenchCommand
         var runs = NumberOption.Create("--runs", "Timed runs per batch size (the median is reported).", defaultValue: 20, min: 1);
         var warmup = NumberOption.Create("--warmup", "Untimed runs first (kernel JIT, caches, arena).", defaultValue: 3, min: 0);
         var json = new Option<bool>("--json") { Description = "One JSON object per batch size, one per line." };
+        var plot = new Option<string?>("--plot") { Description = "Also draw images/s against batch size into this .png, one line per model and backend." };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "Earlier 'bench --json' outputs to draw beside this run in --plot (other models or backends).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var quiet = QuietOption.Create();
         var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
-            { model, backend, batches, runs, warmup, json };
+            { model, backend, batches, runs, warmup, json, plot, compare, quiet };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
             var sizes = parse.GetValue(batches)!;
             int timed = parse.GetValue(runs), untimed = parse.GetValue(warmup);
             string name = parse.GetValue(model)!;
+            string? plotPath = parse.GetValue(plot);
+            if (plotPath is not null) PngFile.CheckName("--plot", plotPath);
+            var points = (parse.GetValue(compare) ?? []).SelectMany(ComparedPoints).ToList();
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
             bool asJson = parse.GetValue(json);
             if (!asJson)
@@ -39,21 +51,26 @@ static class BenchCommand
                 output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
                 output.WriteLine($"{"batch",6} {"median ms",10} {"min ms",9} {"images/s",10} {"resident ms",12} {"images/s",10} {"peak MB",9} {"kernels",8}");
             }
+            using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "bench", sizes.Length * (untimed + 2 * timed), "runs");
+            int runsDone = 0;
             foreach (int n in sizes)
             {
                 var input = SyntheticBatch(n);
-                for (int i = 0; i < untimed; i++) net.Run(input);
+                for (int i = 0; i < untimed; i++) { net.Run(input); progress.Report(++runsDone, $"batch {n}"); }
                 var times = new double[timed];
                 for (int i = 0; i < timed; i++)
                 {
                     long start = Stopwatch.GetTimestamp();
                     net.Run(input);
                     times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    progress.Report(++runsDone, $"batch {n}");
                 }
                 double median = Median(times);
                 double imagesPerSecond = n * 1000.0 / median;
                 double resident = Median(net.TimeResident(input, timed).Select(t => t.TotalMilliseconds).ToArray());
                 double residentPerSecond = n * 1000.0 / resident;
+                progress.Report(runsDone += timed, $"batch {n}");
+                points.Add(new BenchPoint(name, net.Backend.ToName(), n, imagesPerSecond));
                 if (asJson)
                 {
                     output.WriteLine(new JsonObject
@@ -70,9 +87,33 @@ static class BenchCommand
                     output.WriteLine($"{n,6} {median,10:F3} {times.Min(),9:F3} {imagesPerSecond,10:F1} {resident,12:F3} {residentPerSecond,10:F1} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
                 }
             }
+            if (plotPath is not null)
+            {
+                BenchPlot.Save(points, plotPath, net.DeviceDescription);
+                if (!asJson) output.WriteLine($"plot: {plotPath}");
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The points of an earlier <c>bench --json</c> output (one object per line).</summary>
+    static IEnumerable<BenchPoint> ComparedPoints(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: --compare file not found", path);
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0 || text.TrimStart().StartsWith('#')) continue;
+            JsonNode? node;
+            try { node = JsonNode.Parse(text); }
+            catch (System.Text.Json.JsonException e) { throw new BenchFileException($"{path}:{line}: not a 'bench --json' line ({e.Message})"); }
+            if (node?["model"]?.GetValue<string>() is not string m || node["backend"]?.GetValue<string>() is not string b
+                || node["batch"]?.GetValue<int>() is not int n || node["images_per_s"]?.GetValue<double>() is not double rate)
+                throw new BenchFileException($"{path}:{line}: expected a 'bench --json' object with model, backend, batch and images_per_s");
+            yield return new BenchPoint(m, b, n, rate);
+        }
     }
 
     static double Median(double[] values)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Imaging.Classes;
 using ShuffleNetGpu.Imaging.Pipeline;
@@ -25,9 +26,10 @@ static class ClassifyCommand
         {
             Description = "A text file naming the classes, one label per line, as many lines as the model has classes (default: ImageNet's names for a 1000-class model, else class numbers).",
         };
+        var quiet = QuietOption.Create();
         var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K labels.")
         {
-            model, images, top, batch, backend, threads, json, maxPixels, labels,
+            model, images, top, batch, backend, threads, json, maxPixels, labels, quiet,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +44,7 @@ static class ClassifyCommand
             if (warning is not null) error.WriteLine($"warning: {modelName}: {warning}");
             bool large = net.Config.Family == ModelFamily.Large;
             var failed = new List<string>();
-            var progress = new ProgressLine(error, files.Count);
+            using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "classify", files.Count);
             var pool = new PreprocessingPool(batch: batchSize);
             var engine = new Stopwatch();
             int seen = 0, ran = 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Runtime.Features;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -14,9 +15,10 @@ static class EmbedCommand
         var outPath = new Option<string>("--output", "-o") { Description = "The .npy to write (rows x D); the file of each row goes to the same name with .txt. Both appear together, or neither.", Required = true };
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 32, min: 1);
         var backend = BackendOption.Create();
+        var quiet = QuietOption.Create();
         var command = new Command("embed", "Export the pooled embedding (the vector the classifier reads) of every image in a folder; unreadable images are listed and make the exit code 1 (none readable: nothing is written).")
         {
-            model, dir, outPath, batch, backend,
+            model, dir, outPath, batch, backend, quiet,
         };
         command.SetAction(parse =>
         {
@@ -25,7 +27,7 @@ static class EmbedCommand
             OutputPath.RefuseInput("--output", EmbeddingExport.FileListPath(path), modelName);
             var files = ImageFolder.NonEmpty(root);
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(modelName), parse.GetValue(backend));
-            var progress = new ProgressLine(error, files.Count);
+            using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "embed", files.Count);
             var result = EmbeddingExport.Write(net, root, files, path, parse.GetValue(batch), done => progress.Report(done), (_, message) => error.WriteLine($"error: {message}"));
             output.WriteLine($"{path}: {result.Rows} x {result.EmbeddingSize} embeddings; files in {EmbeddingExport.FileListPath(path)}");
             if (result.Unreadable.Count == 0) return 0;

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Pictures;
+using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Imaging.Classes;
 using ShuffleNetGpu.Imaging.Pipeline;
@@ -18,75 +21,84 @@ static class EvalCommand
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint or a zoo id.", Required = true };
         var dir = new Argument<string>("dir") { Description = "One sub-folder per class holding that class's images." };
         var labels = ChoiceOption.Create("--labels",
-            "How sub-folders name classes: 'index' (the class number) or 'synsets' (WordNet ids; sorted, they are the class order, so all classes must be present).",
+            "How sub-folders name classes: 'index' (the class number) or 'synsets' (ImageNet-1k WordNet ids such as n01440764, each mapped to its class; any subset of the 1000 classes).",
             LabelKinds, defaultValue: "synsets");
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 16, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
-        var command = new Command("eval", "Top-1 and top-5 accuracy, images per second and unreadable files, over an ImageNet-style folder.")
+        var json = new Option<bool>("--json") { Description = "One JSON object on stdout: top-1/top-5 overall and per class, images/s, the misclassified and unreadable files." };
+        var confusion = new Option<string?>("--confusion") { Description = $"Also draw the confusion matrix of the class folders into this .png (at most {ConfusionPlot.MaxClasses} classes)." };
+        var quiet = QuietOption.Create();
+        var command = new Command("eval", "Top-1 and top-5 accuracy (overall and per class), images per second, misclassified and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend, threads,
+            model, dir, labels, batch, backend, threads, json, confusion, quiet,
         };
         command.SetAction(parse =>
         {
             string root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new ShuffleNetException($"{root}: not a folder");
             int batchSize = parse.GetValue(batch);
+            bool asJson = parse.GetValue(json);
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
             if (weights.IsGenerated) error.WriteLine($"warning: {modelName}: {ModelSource.GeneratedWarning}");
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
             int classes = net.Config.NumClasses;
-            var samples = Samples(root, parse.GetValue(labels)!, classes);
+            var names = ClassLabels.For(classes, null);
+            var (classFolders, samples) = Samples(root, parse.GetValue(labels)!, classes, modelName, names);
+            string? confusionPath = parse.GetValue(confusion);
+            if (confusionPath is not null)
+            {
+                PngFile.CheckName("--confusion", confusionPath);
+                if (classFolders.Count > ConfusionPlot.MaxClasses)
+                    throw new UsageException($"--confusion: {classFolders.Count} class folders; the matrix is drawn for at most {ConfusionPlot.MaxClasses}");
+            }
             bool large = net.Config.Family == ModelFamily.Large;
 
-            int top1 = 0, top5 = 0, done = 0;
-            var unreadable = new List<string>();
-            var progress = new ProgressLine(error, samples.Count);
-            var watch = Stopwatch.StartNew();
+            var tally = new EvalTally(classFolders, names.Of);
+            double seconds;
             var pool = new PreprocessingPool(batch: batchSize);
             var engine = new Stopwatch();
-            int seen = 0;
-            var files = samples.Select(s => s.File).ToList();
-            foreach (var chunk in pool.Load(files, large).Select((item, i) => (Item: item, samples[i].Label)).Chunk(batchSize))
+            using (var progress = ProgressReport.Start(error, parse.GetValue(quiet), "eval", samples.Count))
             {
-                var loaded = chunk.Where(c => c.Item.Input is not null).ToList();
-                unreadable.AddRange(chunk.Where(c => c.Item.Input is null).Select(c => c.Item.Error!.Message));
-                seen += chunk.Length;
-                if (loaded.Count == 0) { progress.Report(seen); continue; }
-                engine.Start();
-                var logits = net.Run(loaded.SelectMany(l => l.Item.Input!).ToArray());
-                engine.Stop();
-                for (int i = 0; i < loaded.Count; i++)
+                var watch = Stopwatch.StartNew();
+                int seen = 0;
+                var files = samples.Select(s => s.File).ToList();
+                foreach (var chunk in pool.Load(files, large).Select((item, i) => (Item: item, samples[i].Label)).Chunk(batchSize))
                 {
-                    var best = Softmax.TopK(logits.AsSpan(i * classes, classes), Math.Min(5, classes));
-                    if (best[0].Class == loaded[i].Label) top1++;
-                    if (best.Any(b => b.Class == loaded[i].Label)) top5++;
+                    var loaded = chunk.Where(c => c.Item.Input is not null).ToList();
+                    tally.Unreadable.AddRange(chunk.Where(c => c.Item.Input is null).Select(c => c.Item.Error!.Message));
+                    seen += chunk.Length;
+                    if (loaded.Count > 0)
+                    {
+                        engine.Start();
+                        var logits = net.Run(loaded.SelectMany(l => l.Item.Input!).ToArray());
+                        engine.Stop();
+                        for (int i = 0; i < loaded.Count; i++)
+                            tally.Add(loaded[i].Item.Path, loaded[i].Label, Softmax.TopK(logits.AsSpan(i * classes, classes), Math.Min(5, classes)));
+                    }
+                    progress.Report(seen, tally.Images > 0 ? $"top-1 {100.0 * tally.Top1 / tally.Images:F2}%" : "");
                 }
-                done += loaded.Count;
-                progress.Report(seen, $"top-1 {100.0 * top1 / done:F2}%");
+                seconds = watch.Elapsed.TotalSeconds;
             }
-            double seconds = watch.Elapsed.TotalSeconds;
-            output.WriteLine($"images: {done} evaluated, {unreadable.Count} unreadable");
-            if (done > 0)
-            {
-                output.WriteLine($"top-1: {100.0 * top1 / done:F2}% ({top1}/{done})");
-                output.WriteLine($"top-5: {100.0 * top5 / done:F2}% ({top5}/{done})");
-                output.WriteLine($"speed: {done / seconds:F1} images/s on {net.DeviceDescription} (preprocessing included)");
-                output.WriteLine(PipelineSpeed.Describe(pool, done, engine.Elapsed, net.DeviceDescription));
-            }
-            foreach (var u in unreadable) output.WriteLine($"unreadable: {u}");
-            return unreadable.Count == 0 ? 0 : 1;
+            if (confusionPath is not null)
+                ConfusionPlot.Save(classFolders.Select(c => (c.Index, c.Label)).ToList(), tally.Predictions, confusionPath);
+            if (asJson) output.WriteLine(tally.ToJson(modelName, net.DeviceDescription, seconds).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else tally.WriteText(output, seconds, net.DeviceDescription);
+            // Decode and engine speeds apart (stdout keeps pure JSON under --json).
+            if (tally.Images > 0) (asJson ? error : output).WriteLine(PipelineSpeed.Describe(pool, tally.Images, engine.Elapsed, net.DeviceDescription));
+            return tally.Unreadable.Count == 0 ? 0 : 1;
         });
         return command;
     }
 
-    /// <summary>(file, class index) for every image below <paramref name="root"/>, in a stable order.</summary>
-    static List<(string File, int Label)> Samples(string root, string labels, int classes)
+    /// <summary>The class of each sub-folder of <paramref name="root"/>, and (file, class index) for every image below
+    /// them, in a stable order.</summary>
+    static (List<EvalClass> Classes, List<(string File, int Label)> Samples) Samples(string root, string labels, int classes, string model, ClassLabels names)
     {
         var folders = Directory.GetDirectories(root).Order(StringComparer.Ordinal).ToArray();
         if (folders.Length == 0) throw new ShuffleNetException($"{root}: has no class sub-folders");
-        var labelOf = new Dictionary<string, int>();
+        var found = new List<EvalClass>();
         switch (labels)
         {
             case "index":
@@ -95,17 +107,26 @@ static class EvalCommand
                     string name = Path.GetFileName(f);
                     if (!int.TryParse(name, out int index) || index < 0 || index >= classes)
                         throw new ShuffleNetException($"{f}: folder name '{name}' is not a class index 0..{classes - 1}");
-                    labelOf[f] = index;
+                    found.Add(new EvalClass(index, f, names.Of(index), classes == ImageNetLabels.Count ? ImageNetLabels.SynsetOf(index) : null));
                 }
                 break;
             case "synsets":
-                if (folders.Length != classes)
-                    throw new ShuffleNetException($"{root}: {folders.Length} synset folders, but the model has {classes} classes (use --labels index for a subset)");
-                for (int i = 0; i < folders.Length; i++) labelOf[folders[i]] = i;
+                if (classes != ImageNetLabels.Count)
+                    throw new ShuffleNetException($"{model}: has {classes} classes; synset folders name ImageNet-1k's {ImageNetLabels.Count} (use --labels index for class-number folders)");
+                foreach (var f in folders)
+                {
+                    string name = Path.GetFileName(f);
+                    int index = ImageNetLabels.IndexOf(name)
+                        ?? throw new ShuffleNetException($"{f}: folder name '{name}' is not an ImageNet-1k WordNet id such as n01440764 (use --labels index for class-number folders)");
+                    found.Add(new EvalClass(index, f, names.Of(index), name));
+                }
                 break;
             default:
                 throw new UsageException(ChoiceOption.Check("--labels", labels, LabelKinds)!);
         }
-        return folders.SelectMany(f => ImageFolder.Files(f).Select(file => (file, labelOf[f]))).ToList();
+        var duplicate = found.GroupBy(c => c.Index).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ShuffleNetException($"{root}: folders {string.Join(" and ", duplicate.Select(c => Path.GetFileName(c.Folder)))} name the same class {duplicate.Key}");
+        return (found, found.SelectMany(c => ImageFolder.Files(c.Folder).Select(file => (file, c.Index))).ToList());
     }
 }

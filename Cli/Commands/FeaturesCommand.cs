@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Cli.Pictures;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
@@ -35,9 +36,13 @@ static class FeaturesCommand
             Required = true,
         };
         var backend = BackendOption.Create();
+        var png = new Option<string?>("--png")
+        {
+            Description = "Also draw each stage map (channel mean) as a heat map over the input image into this folder: c2.png ... (c2-1.png ... for image 1 of a batch).",
+        };
         var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval.")
         {
-            model, input, stages, embedding, outDir, backend,
+            model, input, stages, embedding, outDir, backend, png,
         };
         command.SetAction(parse =>
         {
@@ -58,6 +63,8 @@ static class FeaturesCommand
                 group.Commit();
             }
             foreach (var map in maps.All) output.WriteLine($"{Path.Combine(dir, map.Name + ".npy")}: {string.Join(" x ", map.Shape)}");
+            if (parse.GetValue(png) is string pictures)
+                foreach (var picture in FeaturePictures.Write(pictures, batch, maps, Path.GetFileName(inputPath), modelName)) output.WriteLine($"{picture}: heat map");
             var written = maps.All.Select(m => Path.Combine(dir, m.Name + ".npy")).ToHashSet();
             foreach (var stale in owned.Where(p => !written.Contains(p) && File.Exists(p)))
             {

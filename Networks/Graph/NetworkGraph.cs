@@ -53,12 +53,15 @@ public sealed class NetworkGraph
     public long Macs => Ops.Sum(o => o.Macs(this));
 
     /// <summary>Parameters of the upstream model (batch-norm weight and bias counted, running statistics not).</summary>
-    public long Parameters => Ops.Sum(op => op switch
+    public long Parameters => Ops.Sum(ParametersOf);
+
+    /// <summary>Parameters of one op in the upstream model (see <see cref="Parameters"/>; ops without weights have none).</summary>
+    public static long ParametersOf(GraphOp op) => op switch
     {
         ConvOp c => c.WeightShape.Aggregate(1L, (a, b) => a * b) + (c.BatchNorm is null ? 0 : 2L * c.OutChannels) + (c.HasOwnBias ? c.OutChannels : 0),
         LinearOp l => (long)l.InFeatures * l.OutFeatures + (l.HasBias ? l.OutFeatures : 0),
         _ => 0L,
-    });
+    };
 
     /// <summary>The tensors of a converted weights file, in graph order: every convolution has a (folded) bias.</summary>
     public IEnumerable<TensorSpec> WeightSpecs()
