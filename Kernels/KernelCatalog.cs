@@ -41,6 +41,11 @@ public static class KernelCatalog
             list.Add(new($"{nameof(PointwiseConv2d)}<{act.Name}, {tile.Name}>",
                 KernelMethod(typeof(PointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
 
+        foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP32M64), typeof(TileP64M32), typeof(TileP16M16) })
+        foreach (var act in Activations)
+            list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}>",
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
+
         list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false, ElementwiseThreads));
         list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false, ElementwiseThreads));
         list.Add(new(nameof(GlobalAvgPool), KernelMethod(typeof(GlobalAvgPool)), true, GlobalAvgPool.MaxThreads));
