@@ -6,6 +6,7 @@ using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Cost;
 using ShuffleNetGpu.Runtime.Planning;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -18,8 +19,9 @@ static class InfoCommand
         var all = new Option<bool>("--all") { Description = "Every released configuration." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
         var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass on the ILGPU backends: arena, weights and peak bytes at --batch (the cpu backend reads the input in place, so its arena leaves the input out)." };
-        var batch = NumberOption.Create("--batch", "Batch size of the --memory plan.", defaultValue: 1, min: 1);
-        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch };
+        var cost = new Option<bool>("--cost") { Description = "Also the cost model at --batch: per op multiply-adds, global bytes read and written, and a lower bound on an H100." };
+        var batch = NumberOption.Create("--batch", "Batch size of the --memory plan and --cost.", defaultValue: 1, min: 1);
+        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch, cost };
         command.SetAction(parse =>
         {
             string? name = parse.GetValue(model);
@@ -27,9 +29,10 @@ static class InfoCommand
             if (parse.GetValue(all) == (name is not null))
                 throw new UsageException("info: give either a MODEL or --all");
             int? planBatch = parse.GetValue(memory) ? parse.GetValue(batch) : null;
+            int? costBatch = parse.GetValue(cost) ? parse.GetValue(batch) : null;
             var rows = parse.GetValue(all)
-                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch)).ToList()
-                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch)];
+                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch, costBatch)).ToList()
+                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch, costBatch)];
             if (asJson)
             {
                 JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
@@ -44,6 +47,8 @@ static class InfoCommand
                         output.WriteLine($"  memory at batch {m["batch"]}: peak {(long)m["peak_bytes"]! / 1e6:F2} MB = weights {(long)m["weight_bytes"]! / 1e6:F2} MB + " +
                                          $"activation arena {(long)m["arena_bytes"]! / 1e6:F2} MB (live bound {(long)m["live_peak_bytes"]! / 1e6:F2} MB; " +
                                          $"{(long)m["unplanned_bytes"]! / 1e6:F2} MB with one buffer per tensor), {m["ops"]} kernels per forward pass");
+                    if (r["cost_model"] is JsonObject c)
+                        CostTable.Write(output, c);
                 }
                 if (rows.Count == 1)
                 {
@@ -56,7 +61,7 @@ static class InfoCommand
         return command;
     }
 
-    static JsonObject Describe(string id, ModelConfig config, int? planBatch)
+    static JsonObject Describe(string id, ModelConfig config, int? planBatch, int? costBatch)
     {
         var graph = GraphFactory.Build(config);
         var row = new JsonObject
@@ -74,6 +79,8 @@ static class InfoCommand
             ["embedding"] = graph.Tensors[StageOutputs.EmbeddingTensor(graph)].Channels,
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
+        if (costBatch is int b)
+            row["cost_model"] = CostTable.ToJson(ModelCost.Of(graph, b));
         if (planBatch is int n)
         {
             var plan = MemoryPlanner.Plan(graph, n, [graph.OutputTensor]);
