@@ -287,10 +287,11 @@ public sealed class BlockedPointwiseConv2d
 
         int firstOut = p0 + 4 * tx;
         int mA = m0 + 4 * ty;
-        StoreRow<TAct>(output, bias, p, g, mg, mA, firstOut, pixels, hw, acc.C00, acc.C01, acc.C02, acc.C03);
-        StoreRow<TAct>(output, bias, p, g, mg, mA + 1, firstOut, pixels, hw, acc.C10, acc.C11, acc.C12, acc.C13);
-        StoreRow<TAct>(output, bias, p, g, mg, mA + 2, firstOut, pixels, hw, acc.C20, acc.C21, acc.C22, acc.C23);
-        StoreRow<TAct>(output, bias, p, g, mg, mA + 3, firstOut, pixels, hw, acc.C30, acc.C31, acc.C32, acc.C33);
+        // The reference kernel's epilogue, with this thread's pixels adjacent (step 1).
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA, firstOut, 1, pixels, hw, acc.C00, acc.C01, acc.C02, acc.C03);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 1, firstOut, 1, pixels, hw, acc.C10, acc.C11, acc.C12, acc.C13);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 2, firstOut, 1, pixels, hw, acc.C20, acc.C21, acc.C22, acc.C23);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 3, firstOut, 1, pixels, hw, acc.C30, acc.C31, acc.C32, acc.C33);
     }
 
     /// <summary>Offset of <paramref name="pixel"/> (batch folded in) in channel plane 0 of the input, or -1 past the end.</summary>
@@ -301,30 +302,5 @@ public sealed class BlockedPointwiseConv2d
             return -1;
         int n = pixel / hw;
         return n * totalChannels * hw + (pixel - n * hw);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TAct>(ArrayView<float> output, ArrayView<float> bias, ConvParams p, int g, int mg,
-        int m, int pixel, int pixels, int hw, float v0, float v1, float v2, float v3) where TAct : struct, IActivation
-    {
-        if (m >= mg)
-            return;
-        int co = g * mg + m;
-        float b = bias[co];
-        int channel = p.OutChannelOffset + co;
-        Store<TAct>(output, p, channel, pixel, pixels, hw, v0 + b);
-        Store<TAct>(output, p, channel, pixel + 1, pixels, hw, v1 + b);
-        Store<TAct>(output, p, channel, pixel + 2, pixels, hw, v2 + b);
-        Store<TAct>(output, p, channel, pixel + 3, pixels, hw, v3 + b);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TAct>(ArrayView<float> output, ConvParams p, int channel, int pixel, int pixels,
-        int hw, float value) where TAct : struct, IActivation
-    {
-        if (pixel >= pixels)
-            return;
-        int n = pixel / hw;
-        output[(n * p.OutTotalChannels + channel) * hw + (pixel - n * hw)] = default(TAct).Apply(value);
     }
 }

@@ -9,19 +9,6 @@ namespace ShuffleNetGpu.Tests.Kernels;
 
 internal static class BlockedPointwiseCases
 {
-    /// <summary>A random 1x1 shape (odd sizes, groups, slices) whose input map does not shuffle.</summary>
-    public static ConvParams RandomShape(Random rng, int seed)
-    {
-        int n = rng.Next(1, 4);
-        int h = KernelTest.Pick(rng, 1, 2, 7, 13, 5), w = KernelTest.Pick(rng, 1, 3, 7, 11, 4);
-        int groups = KernelTest.Pick(rng, 1, 1, 1, 3, 8);
-        int cin = groups * (groups == 1 ? KernelTest.Pick(rng, 1, 3, 16, 17, 25, 37, 40) : KernelTest.Pick(rng, 1, 2, 3, 5, 6));
-        int cout = groups * (groups == 1 ? KernelTest.Pick(rng, 1, 3, 16, 25, 37, 70) : KernelTest.Pick(rng, 1, 2, 4, 9));
-        var (map, inTotal) = KernelTest.RandomInputMap(rng, cin, seed % 4);
-        var (outTotal, outOffset) = KernelTest.RandomOutputSlice(rng, cout);
-        return ConvParams.Create(n, cin, h, w, cout, 1, 1, groups, map, inTotal, outTotal, outOffset);
-    }
-
     /// <summary>
     /// The blocked kernel against the scalar reference and against today's tiled kernel (<see cref="PointwiseConv2d"/>)
     /// on the same device, with sentinels around the output slice.
@@ -64,7 +51,7 @@ public sealed class BlockedPointwiseSmallTileTests(CpuAcceleratorFixture fixture
     {
         var rng = new Random(5000 + seed);
         BlockedPointwiseCases.Check(fixture.Accelerator, Launcher, fixture.Get(a => new PointwiseConv2d(a)), rng,
-            BlockedPointwiseCases.RandomShape(rng, seed), KernelTest.ActivationFor(seed));
+            PointwiseCases.RandomShape(rng, seed, shuffles: false), KernelTest.ActivationFor(seed));
     }
 
     [Fact]
@@ -109,7 +96,7 @@ public sealed class BlockedPointwiseWideTileTests(WideCpuAcceleratorFixture fixt
         var launcher = new BlockedPointwiseConv2d(fixture.Accelerator, [Tile(tile)]);
         var rng = new Random(6000 + seed);
         BlockedPointwiseCases.Check(fixture.Accelerator, launcher, fixture.Get(a => new PointwiseConv2d(a)), rng,
-            BlockedPointwiseCases.RandomShape(rng, seed), KernelTest.ActivationFor(seed));
+            PointwiseCases.RandomShape(rng, seed, shuffles: false), KernelTest.ActivationFor(seed));
     }
 
     /// <summary>Several tiles on every axis (3 K tiles with a ragged one, 3 channel tiles, 4 pixel tiles).</summary>
@@ -187,7 +174,7 @@ public sealed class BlockedPointwiseOpenCLTests : IDisposable
         for (int seed = 0; seed < 6; seed++)
         {
             var rng = new Random(7000 + seed);
-            BlockedPointwiseCases.Check(accelerator, largest, reference, rng, BlockedPointwiseCases.RandomShape(rng, seed), Activation.HardSwish);
+            BlockedPointwiseCases.Check(accelerator, largest, reference, rng, PointwiseCases.RandomShape(rng, seed, shuffles: false), Activation.HardSwish);
         }
         foreach (var tile in new[] { BlockedTile.P32M64, BlockedTile.P64M32 })
         {
