@@ -8,7 +8,13 @@ namespace ShuffleNetGpu.Kernels;
 /// <param name="Method">The (closed generic) kernel method.</param>
 /// <param name="ExplicitlyGrouped">True for kernels loaded with <c>LoadKernel</c> (grid and group given at
 /// launch, shared memory and barriers); false for auto-grouped kernels (first parameter the index).</param>
-public sealed record KernelEntryPoint(string Name, MethodInfo Method, bool ExplicitlyGrouped);
+/// <param name="ThreadsPerGroup">The largest group it is launched with on a GPU (CUDA allows 1024 threads).</param>
+public sealed record KernelEntryPoint(string Name, MethodInfo Method, bool ExplicitlyGrouped, int ThreadsPerGroup)
+{
+    /// <summary>Registers per thread that still let two groups share an SM (64K registers on sm_70 to sm_90),
+    /// rounded down to the allocation unit of 8, at most 255: a kernel above it halves its occupancy.</summary>
+    public int RegisterBudget => Math.Min(255, 65536 / (2 * ThreadsPerGroup) / 8 * 8);
+}
 
 /// <summary>
 /// Every kernel method the launchers load, specialised the same way (one per activation, per pointwise tile).
@@ -28,17 +34,31 @@ public static class KernelCatalog
         foreach (var op in new[] { typeof(Conv2d), typeof(DepthwiseConv2d), typeof(Linear), typeof(ScaleChannels),
                      typeof(AddActivation), typeof(CopyChannels) })
         foreach (var act in Activations)
-            list.Add(new($"{op.Name}<{act.Name}>", KernelMethod(op).MakeGenericMethod(act), false));
+            list.Add(new($"{op.Name}<{act.Name}>", KernelMethod(op).MakeGenericMethod(act), false, ElementwiseThreads));
 
         foreach (var tile in new[] { typeof(PointwiseTileLarge), typeof(PointwiseTileSmall) })
         foreach (var act in Activations)
             list.Add(new($"{nameof(PointwiseConv2d)}<{act.Name}, {tile.Name}>",
-                KernelMethod(typeof(PointwiseConv2d)).MakeGenericMethod(act, tile), true));
+                KernelMethod(typeof(PointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
 
-        list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false));
-        list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false));
-        list.Add(new(nameof(GlobalAvgPool), KernelMethod(typeof(GlobalAvgPool)), true));
+        foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP32M64), typeof(TileP64M32), typeof(TileP16M16) })
+        foreach (var act in Activations)
+            list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}>",
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
+
+        list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false, ElementwiseThreads));
+        list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false, ElementwiseThreads));
+        list.Add(new(nameof(GlobalAvgPool), KernelMethod(typeof(GlobalAvgPool)), true, GlobalAvgPool.MaxThreads));
         return list;
+    }
+
+    // KernelGeometry.ElementwiseGroupSize on a GPU.
+    private const int ElementwiseThreads = 256;
+
+    private static int PointwiseThreads(Type tile)
+    {
+        var t = (IPointwiseTile)Activator.CreateInstance(tile)!;
+        return t.ThreadsX * t.ThreadsY;
     }
 
     private static MethodInfo KernelMethod(Type op) =>

@@ -26,6 +26,7 @@ public sealed class KernelSet
         Conv2d = new Conv2d(accelerator);
         Depthwise = new DepthwiseConv2d(accelerator);
         Pointwise = new PointwiseConv2d(accelerator, pointwiseTile);
+        BlockedPointwise = new BlockedPointwiseConv2d(accelerator);
         MaxPool = new MaxPool3x3s2(accelerator);
         AvgPool = new AvgPool3x3s2(accelerator);
         GlobalAvgPool = new GlobalAvgPool(accelerator);
@@ -38,6 +39,7 @@ public sealed class KernelSet
             Conv2d.PrepareAll();
             Depthwise.PrepareAll();
             Pointwise.PrepareAll();
+            foreach (var a in ActivationExtensions.All) BlockedPointwise.Prepare(a);
             Linear.PrepareAll();
             ScaleChannels.PrepareAll();
             AddActivation.PrepareAll();
@@ -58,8 +60,12 @@ public sealed class KernelSet
     /// <summary>Depthwise convolution.</summary>
     public DepthwiseConv2d Depthwise { get; }
 
-    /// <summary>Tiled 1x1 convolution.</summary>
+    /// <summary>Tiled 1x1 convolution: the reference of <see cref="BlockedPointwise"/>, and what runs the 1x1
+    /// convolutions whose input map shuffles.</summary>
     public PointwiseConv2d Pointwise { get; }
+
+    /// <summary>Register-blocked 1x1 convolution (packed weights): what runs the other 1x1 convolutions.</summary>
+    public BlockedPointwiseConv2d BlockedPointwise { get; }
 
     /// <summary>3x3 stride-2 max pooling.</summary>
     public MaxPool3x3s2 MaxPool { get; }

@@ -234,8 +234,9 @@ public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
         StoreRow<TAct>(output, bias, p, g, mg, mA + 3 * threadsY, pA, threadsX, pixels, hw, c30, c31, c32, c33);
     }
 
+    /// <summary>Bias, activation and store of one channel's four pixels <c>pixel + j * step</c> (shared with <see cref="BlockedPointwiseConv2d"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TAct>(ArrayView<float> output, ArrayView<float> bias, ConvParams p, int g,
+    internal static void StoreRow<TAct>(ArrayView<float> output, ArrayView<float> bias, ConvParams p, int g,
         int mg, int m, int pixel, int step, int pixels, int hw, float v0, float v1, float v2, float v3)
         where TAct : struct, IActivation
     {

@@ -6,6 +6,7 @@ using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Cost;
 using ShuffleNetGpu.Runtime.Planning;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -18,9 +19,10 @@ static class InfoCommand
         var all = new Option<bool>("--all") { Description = "Every released configuration." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
         var memory = new Option<bool>("--memory") { Description = "Also the memory plan of a forward pass on the ILGPU backends: arena, weights and peak bytes at --batch (the cpu backend reads the input in place, so its arena leaves the input out)." };
-        var batch = NumberOption.Create("--batch", "Batch size of the --memory plan.", defaultValue: 1, min: 1);
+        var cost = new Option<bool>("--cost") { Description = "Also the cost model at --batch: per op multiply-adds, global bytes read and written, and a lower bound on an H100." };
+        var batch = NumberOption.Create("--batch", "Batch size of the --memory plan and --cost.", defaultValue: 1, min: 1);
         var layers = new Option<bool>("--layers") { Description = "Also a table of every block: stage, block, kind, output shape, parameters and multiply-adds (totals as above)." };
-        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch, layers };
+        var command = new Command("info", "Family, configuration, parameters and multiply-adds (per 224x224 image) of a model.") { model, all, json, memory, batch, layers, cost };
         command.SetAction(parse =>
         {
             string? name = parse.GetValue(model);
@@ -29,9 +31,10 @@ static class InfoCommand
                 throw new UsageException("info: give either a MODEL or --all");
             int? planBatch = parse.GetValue(memory) ? parse.GetValue(batch) : null;
             bool withLayers = parse.GetValue(layers);
+            int? costBatch = parse.GetValue(cost) ? parse.GetValue(batch) : null;
             var rows = parse.GetValue(all)
-                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch, withLayers)).ToList()
-                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch, withLayers)];
+                ? ModelZoo.Ids.Select(id => Describe(id, ModelZoo.Get(id), planBatch, withLayers, costBatch)).ToList()
+                : [Describe(CandidateSpec.IsCandidate(name!) ? CandidateSpec.Parse(name!).Text : name!, ModelSource.Config(name!), planBatch, withLayers, costBatch)];
             if (asJson)
             {
                 JsonNode node = parse.GetValue(all) ? new JsonArray(rows.ToArray<JsonNode?>()) : rows[0];
@@ -47,6 +50,8 @@ static class InfoCommand
                                          $"activation arena {(long)m["arena_bytes"]! / 1e6:F2} MB (live bound {(long)m["live_peak_bytes"]! / 1e6:F2} MB; " +
                                          $"{(long)m["unplanned_bytes"]! / 1e6:F2} MB with one buffer per tensor), {m["ops"]} kernels per forward pass");
                     if (r["layers"] is JsonArray layerRows) TableWriter.Write(output, LayerTable.ToTable(layerRows));
+                    if (r["cost_model"] is JsonObject c)
+                        CostTable.Write(output, c);
                 }
                 if (rows.Count == 1)
                 {
@@ -59,7 +64,7 @@ static class InfoCommand
         return command;
     }
 
-    static JsonObject Describe(string id, ModelConfig config, int? planBatch, bool withLayers)
+    static JsonObject Describe(string id, ModelConfig config, int? planBatch, bool withLayers, int? costBatch)
     {
         var graph = GraphFactory.Build(config);
         var row = new JsonObject
@@ -78,6 +83,8 @@ static class InfoCommand
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
         if (withLayers) row["layers"] = LayerTable.ToJson(LayerTable.Rows(graph));
+        if (costBatch is int b)
+            row["cost_model"] = CostTable.ToJson(ModelCost.Of(graph, b));
         if (planBatch is int n)
         {
             var plan = MemoryPlanner.Plan(graph, n, [graph.OutputTensor]);

@@ -42,7 +42,6 @@ public static class ImageNetLabels
         using var stream = typeof(ImageNetLabels).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"{resource} is not embedded in the imaging assembly");
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('
-', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
     }
 }

@@ -39,6 +39,13 @@ sealed class GraphExecutor : INetworkExecutor
             _weights[spec.Name] = accelerator.Allocate1D(weights[spec.Name]);
             _weightBytes += spec.Elements * sizeof(float);
         }
+        // The blocked 1x1 kernel reads its weights re-laid out ([G][K][M], padded): packed once, here.
+        foreach (var c in _graph.Ops.OfType<ConvOp>().Where(c => c.IsPointwise && c.Input.View.ShuffleGroups <= 1))
+        {
+            var packed = BlockedPointwiseConv2d.PackWeights(weights[c.Name + ".weight"], PointwiseShape(c, 1));
+            _weights[c.Name + PackedSuffix] = accelerator.Allocate1D(packed);
+            _weightBytes += packed.LongLength * sizeof(float);
+        }
         _plans = new PlanCache(_graph);
         PeakAllocatedBytes = AllocatedBytes;
     }
@@ -72,7 +79,8 @@ sealed class GraphExecutor : INetworkExecutor
     {
         switch (op)
         {
-            case ConvOp c when c.IsPointwise: _kernels.Pointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsPointwise && c.Input.View.ShuffleGroups > 1: _kernels.Pointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsPointwise: _kernels.BlockedPointwise.Prepare(c.Activation); break;
             case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(c.Activation); break;
             case ConvOp c: _kernels.Conv2d.Prepare(c.Activation); break;
             case LinearOp l: _kernels.Linear.Prepare(l.Activation); break;
@@ -175,6 +183,17 @@ sealed class GraphExecutor : INetworkExecutor
     readonly ArenaSizing _sizing = new();
 
     ArrayView<float> View(int tensor) => _arena!.View.SubView(_plan!.OffsetOf(tensor), _plan.ElementsOf(tensor));
+    const string PackedSuffix = ".weight.packed";
+
+    /// <summary>The shape a pointwise op's weights are packed for (the packing does not depend on the batch or map size).</summary>
+    ConvParams PointwiseShape(ConvOp c, int n)
+    {
+        var src = _graph.Tensors[c.Input.Tensor];
+        var dst = _graph.Tensors[c.Output.Tensor];
+        return ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
+            Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
+    }
+
     ArrayView<float> Weight(string name) => _weights[name].View.AsContiguous();
 
     static ChannelMap Map(ChannelView v) =>
@@ -194,7 +213,9 @@ sealed class GraphExecutor : INetworkExecutor
                 var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
                     Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
                 var (input, weight, bias) = (View(c.Input.Tensor), Weight(c.Name + ".weight"), Weight(c.Name + ".bias"));
-                if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, c.Activation);
+                if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
+                    _kernels.BlockedPointwise.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
+                else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, c.Activation);
                 else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, weight, bias, output, p, c.Activation);
                 else _kernels.Conv2d.Launch(stream, input, weight, bias, output, p, c.Activation);
                 break;

@@ -7,7 +7,8 @@ namespace ShuffleNetGpu.Tests.Kernels;
 
 internal static class PointwiseCases
 {
-    public static ConvParams RandomShape(Random rng, int seed)
+    /// <summary>A random 1x1 shape; <paramref name="shuffles"/> false keeps to input maps that do not shuffle.</summary>
+    public static ConvParams RandomShape(Random rng, int seed, bool shuffles = true)
     {
         int n = rng.Next(1, 3);
         int h = KernelTest.Pick(rng, 1, 2, 7, 13, 5), w = KernelTest.Pick(rng, 1, 3, 7, 11, 4);
@@ -23,7 +24,7 @@ internal static class PointwiseCases
             cin = groups * KernelTest.Pick(rng, 1, 2, 3, 5, 6);
             cout = groups * KernelTest.Pick(rng, 1, 2, 4, 9);
         }
-        var (map, inTotal) = KernelTest.RandomInputMap(rng, cin, seed);
+        var (map, inTotal) = KernelTest.RandomInputMap(rng, cin, shuffles ? seed : seed % 4);
         var (outTotal, outOffset) = KernelTest.RandomOutputSlice(rng, cout);
         return ConvParams.Create(n, cin, h, w, cout, 1, 1, groups, map, inTotal, outTotal, outOffset);
     }

@@ -1,0 +1,306 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ShuffleNetGpu.Kernels.Common;
+using ShuffleNetGpu.Networks.Graph;
+
+namespace ShuffleNetGpu.Kernels;
+
+/// <summary>
+/// The 1x1 convolution built to the H100 measurements (../shared/anchors/gpu-ilgpu.md): the same product as
+/// <see cref="PointwiseConv2d"/> (its reference, and its fallback for shuffled input maps), per group g
+/// <c>out[n, g*Mg + m, p] = act(sum_k w[g*Mg + m, k] * in[n, InMap.Source(g*Kg + k), p] + b[g*Mg + m])</c>, computed as
+/// (Mg x Kg) x (Kg x N*H*W) with the batch folded into the pixel axis. Each thread holds 4 channels x 4 pixels;
+/// the shared tiles are read as <see cref="Float4"/> (two 128-bit loads feed 16 FMAs); the K tile of 16 is
+/// unrolled by hand (ILGPU unrolls nothing); the loops hold no integer division (per-thread pixel offsets are
+/// computed once; the input map is an affine map there); weights are re-laid out once, at load, by
+/// <see cref="PackWeights"/> to [G][Kg padded to 16][Mg padded to 64], so weight tiles need no bounds checks.
+/// The tile shape is chosen per op from its sizes by <see cref="ChooseTile"/>.
+/// </summary>
+public sealed class BlockedPointwiseConv2d
+{
+    private const string Op = nameof(BlockedPointwiseConv2d);
+
+    /// <summary>Depth of a K tile (the unrolled step count).</summary>
+    public const int TileK = 16;
+
+    /// <summary>Padding of Mg in the packed weights: the largest tile's channel extent.</summary>
+    public const int ChannelPad = 64;
+
+    private static readonly BlockedTile[] AllTiles = [BlockedTile.P64M64, BlockedTile.P32M64, BlockedTile.P64M32, BlockedTile.P16M16];
+
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, BlockedPointwiseParams>?[,] loaded = new Action<AcceleratorStream, KernelConfig, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>?[ActivationExtensions.Count, AllTiles.Length];
+    private readonly Lock gate = new();
+
+    /// <summary>
+    /// The launcher. On CUDA every tile shape that fits is a candidate; elsewhere (CPU accelerators, OpenCL) only
+    /// the largest that fits, so a network compiles one specialisation per activation (PoCL takes about a
+    /// second per kernel, and tile shapes only matter on a GPU). <paramref name="tiles"/> overrides the candidates
+    /// (tests run every shape on CPU devices this way).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The accelerator cannot run a candidate tile (or even the 16-thread one).</exception>
+    public BlockedPointwiseConv2d(Accelerator accelerator, IReadOnlyList<BlockedTile>? tiles = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        var fitting = AllTiles.Where(t => t.Threads <= accelerator.MaxNumThreadsPerGroup).ToArray();
+        if (tiles is { Count: > 0 })
+        {
+            if (tiles.FirstOrDefault(t => !fitting.Contains(t)) is { } bad)
+                throw new NotSupportedException($"{Op}: tile {bad.Name} needs {bad.Threads} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
+            Tiles = [.. tiles];
+        }
+        else if (fitting.Length == 0)
+            throw new NotSupportedException($"{Op}: {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; at least 16 are needed.");
+        else
+            Tiles = accelerator.AcceleratorType == AcceleratorType.Cuda ? fitting : [fitting[0]];
+    }
+
+    /// <summary>The accelerator the kernels are compiled for.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The tile shapes this launcher picks from (largest first).</summary>
+    public IReadOnlyList<BlockedTile> Tiles { get; }
+
+    /// <summary>Whether the kernel computes <paramref name="p"/>: a 1x1 stride-1 convolution whose input map does
+    /// not shuffle (a shuffle would put a division in the K loop; <see cref="PointwiseConv2d"/> takes those).</summary>
+    public static bool Supports(in ConvParams p) => p.K == 1 && p.Stride == 1 && p.Pad == 0 && !p.InMap.IsShuffled;
+
+    /// <summary>Length of the packed weights for <paramref name="p"/>: G x roundup(Kg, 16) x roundup(Mg, 64).</summary>
+    public static long PackedWeightLength(in ConvParams p) =>
+        (long)p.Groups * RoundUp(p.Cin / p.Groups, TileK) * RoundUp(p.Cout / p.Groups, ChannelPad);
+
+    /// <summary>
+    /// Re-lays out a weight [Cout, Cin / Groups] (as stored) to the kernel's [G][Kg padded][Mg padded], zeros in the
+    /// padding. Done once, when a network's weights are uploaded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weight's length is not Cout x Cin / Groups.</exception>
+    public static float[] PackWeights(ReadOnlySpan<float> weight, in ConvParams p)
+    {
+        p.Validate(Op);
+        ReferenceChecks.Exact(weight.Length, p.WeightLength, nameof(weight), Op);
+        int kg = p.Cin / p.Groups, mg = p.Cout / p.Groups;
+        int kp = RoundUp(kg, TileK), mp = RoundUp(mg, ChannelPad);
+        var packed = new float[PackedWeightLength(p)];
+        for (int g = 0; g < p.Groups; g++)
+        for (int m = 0; m < mg; m++)
+        for (int k = 0; k < kg; k++)
+            packed[((long)g * kp + k) * mp + m] = weight[(g * mg + m) * kg + k];
+        return packed;
+    }
+
+    /// <summary>
+    /// The tile for <paramref name="p"/>: the one wasting the fewest of its output slots on the ragged edges
+    /// (N*H*W and Mg rounded up to the tile), the larger on a near tie (within 5%): a 7x7 map at batch 1 has 49
+    /// pixels, which fill a 64-pixel tile 77% and a 32-pixel tile 77% too, but Mg = 24 fills a 64-channel tile 38%.
+    /// </summary>
+    public BlockedTile ChooseTile(in ConvParams p)
+    {
+        long pixels = (long)p.N * p.H * p.W;
+        int mg = p.Cout / p.Groups;
+        BlockedTile best = Tiles[0];
+        double bestFill = Fill(best, pixels, mg);
+        foreach (var t in Tiles.Skip(1))
+        {
+            double fill = Fill(t, pixels, mg);
+            if (fill > bestFill * 1.05)
+                (best, bestFill) = (t, fill);
+        }
+        return best;
+    }
+
+    private static double Fill(BlockedTile t, long pixels, int mg) =>
+        (double)pixels * mg / ((double)RoundUp(pixels, t.Pixels) * RoundUp(mg, t.Channels));
+
+    /// <summary>Compiles the kernels for <paramref name="activation"/> in every candidate tile now (otherwise on first launch).</summary>
+    public void Prepare(Activation activation)
+    {
+        foreach (var t in Tiles)
+            _ = KernelFor(activation, t);
+    }
+
+    /// <summary>
+    /// Enqueues the convolution on <paramref name="stream"/> (default stream if null); does not synchronise.
+    /// <paramref name="packedWeight"/> is <see cref="PackWeights"/>' output for the same <paramref name="p"/>.
+    /// </summary>
+    /// <param name="stream">Stream, or null for the default stream.</param>
+    /// <param name="input">Input buffer, at least N * InTotalChannels * H * W elements.</param>
+    /// <param name="packedWeight">Packed weights, exactly <see cref="PackedWeightLength"/> elements.</param>
+    /// <param name="bias">Bias [Cout].</param>
+    /// <param name="output">Output buffer, at least N * OutTotalChannels * H * W elements; only the slice is written.</param>
+    /// <param name="p">Shape (1x1, stride 1, an input map that does not shuffle).</param>
+    /// <param name="activation">Epilogue applied after the bias.</param>
+    /// <exception cref="ArgumentException">An unsupported or inconsistent shape, or views of the wrong size.</exception>
+    public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> packedWeight,
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
+    {
+        activation.ThrowIfUndefined();
+        p.Validate(Op);
+        if (!Supports(p))
+            throw new ArgumentException($"{Op}: needs K = 1, Stride = 1, Pad = 0 and an input map that does not shuffle. {p}");
+        Checks.View(input, p.InputBufferLength, nameof(input), Op);
+        Checks.ExactView(packedWeight, PackedWeightLength(p), nameof(packedWeight), Op);
+        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
+        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
+        long pixels = (long)p.N * p.H * p.W;
+        Checks.FitsInt(pixels + 64, "N * H * W", Op);
+        Checks.FitsInt(PackedWeightLength(p), "packed weight", Op);
+        var tile = ChooseTile(p);
+        int mg = p.Cout / p.Groups;
+        var grid = new Index3D((int)((pixels + tile.Pixels - 1) / tile.Pixels), (mg + tile.Channels - 1) / tile.Channels, p.Groups);
+        if (grid.Y > 65535 || grid.Z > 65535)
+            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
+        KernelFor(activation, tile)(stream ?? Accelerator.DefaultStream,
+            new KernelConfig(grid, new Index3D(tile.ThreadsX, tile.ThreadsY, 1)), input, packedWeight, bias, output,
+            new BlockedPointwiseParams(p, (int)pixels, RoundUp(p.Cin / p.Groups, TileK), RoundUp(mg, ChannelPad)));
+    }
+
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, BlockedPointwiseParams> KernelFor(Activation activation, BlockedTile tile)
+    {
+        activation.ThrowIfUndefined();
+        int t = Array.IndexOf(AllTiles, tile);
+        lock (gate)
+            return loaded[(int)activation, t] ??= activation switch
+            {
+                Activation.None => Load<Identity>(tile),
+                Activation.Relu => Load<Relu>(tile),
+                Activation.HardSwish => Load<HardSwish>(tile),
+                Activation.HardSigmoid => Load<HardSigmoid>(tile),
+                _ => Load<Sigmoid>(tile),
+            };
+    }
+
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, BlockedPointwiseParams> Load<TAct>(BlockedTile tile) where TAct : struct, IActivation => tile.Name switch
+    {
+        nameof(BlockedTile.P64M64) => Load<TAct, TileP64M64>(),
+        nameof(BlockedTile.P32M64) => Load<TAct, TileP32M64>(),
+        nameof(BlockedTile.P64M32) => Load<TAct, TileP64M32>(),
+        _ => Load<TAct, TileP16M16>(),
+    };
+
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, BlockedPointwiseParams> Load<TAct, TTile>()
+        where TAct : struct, IActivation where TTile : struct, IPointwiseTile =>
+        Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>(
+            Kernel<TAct, TTile>);
+
+    private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    private static long RoundUp(long x, int m) => (x + m - 1) / m * m;
+
+    /// <summary>
+    /// The kernel. Grid (pixel tiles, channel tiles, groups), group (ThreadsX, ThreadsY). Thread (tx, ty) computes
+    /// channels m0 + 4 ty + i and pixels p0 + 4 tx + j, i, j in 0..3. Per K tile each thread stages whole
+    /// <see cref="Float4"/>s: weights (4 channels of one k row) and inputs (4 pixels of one k row); its pixel
+    /// offsets are fixed for the whole loop, so they are computed once. Every output sums k in order 0..Kg-1
+    /// (the padded rows add zeros), then the bias, as the reference does.
+    /// </summary>
+    internal static void Kernel<TAct, TTile>(ArrayView<float> input, ArrayView<float> weight,
+        ArrayView<float> bias, ArrayView<float> output, BlockedPointwiseParams q)
+        where TAct : struct, IActivation where TTile : struct, IPointwiseTile
+    {
+        var p = q.Conv;
+        int tx4 = default(TTile).ThreadsX;   // Float4s per k row of the input tile
+        int ty4 = default(TTile).ThreadsY;   // Float4s per k row of the weight tile
+        var aTile = SharedMemory.Allocate<Float4>(TileK * default(TTile).ThreadsY); // [k][m / 4]
+        var bTile = SharedMemory.Allocate<Float4>(TileK * default(TTile).ThreadsX); // [k][p / 4]
+
+        int tx = Group.IdxX;
+        int ty = Group.IdxY;
+        int tid = ty * tx4 + tx;
+        int g = Grid.IdxZ;
+        // Sizes come precomputed: ILGPU's O2 sinks values used only in a loop into it, divisions included.
+        int kg = q.Kg;
+        int mg = q.Mg;
+        int hw = q.Hw;
+        int pixels = q.Pixels;
+        int kPadded = q.KPadded;
+        int mPadded = q.MPadded;
+        int m0 = Grid.IdxY * 4 * ty4;
+        int p0 = Grid.IdxX * 4 * tx4;
+
+        // Weight staging: this thread copies the Float4 (k = aRow + r * aRowStep, m = m0 + 4 * aCol .. + 3).
+        // (No '%': ptxas 11.8 turns a signed remainder by 16 into a reciprocal sequence, and O2 sinks it into the loop.)
+        int aRow = tid / ty4;
+        int aCol = tid - aRow * ty4;
+        int aRowStep = tx4;
+        int aBase = (g * kPadded + aRow) * mPadded + m0 + 4 * aCol;
+
+        // Input staging: the Float4 (k = bRow + r * bRowStep, pixels p0 + 4 * bCol .. + 3). Each pixel's offset in
+        // an input channel plane (n * InTotalChannels * hw + s), or -1 past the end, computed once.
+        int bRow = tid / tx4;
+        int bCol = tid - bRow * tx4;
+        int bRowStep = ty4;
+        int firstPixel = p0 + 4 * bCol;
+        int o0 = PixelOffset(firstPixel, pixels, hw, p.InTotalChannels);
+        int o1 = PixelOffset(firstPixel + 1, pixels, hw, p.InTotalChannels);
+        int o2 = PixelOffset(firstPixel + 2, pixels, hw, p.InTotalChannels);
+        int o3 = PixelOffset(firstPixel + 3, pixels, hw, p.InTotalChannels);
+        // The input map is affine here (no shuffle): logical channel c reads plane Offset + Stride * c.
+        int mapStride = p.InMap.Stride;
+        int firstChannel = p.InMap.Offset + mapStride * (g * kg);
+
+        var acc = default(Accumulator4x4);
+        for (int k0 = 0; k0 < kg; k0 += TileK)
+        {
+            for (int k = aRow; k < TileK; k += aRowStep)
+            {
+                int a = aBase + (k0 + k - aRow) * mPadded;
+                aTile[k * ty4 + aCol] = new Float4(weight[a], weight[a + 1], weight[a + 2], weight[a + 3]);
+            }
+            for (int k = bRow; k < TileK; k += bRowStep)
+            {
+                int gk = k0 + k;
+                int plane = (firstChannel + mapStride * gk) * hw;
+                bool row = gk < kg;
+                bTile[k * tx4 + bCol] = new Float4(
+                    row && o0 >= 0 ? input[plane + o0] : 0f,
+                    row && o1 >= 0 ? input[plane + o1] : 0f,
+                    row && o2 >= 0 ? input[plane + o2] : 0f,
+                    row && o3 >= 0 ? input[plane + o3] : 0f);
+            }
+            Group.Barrier();
+
+            // The K tile, unrolled by hand: per step two 128-bit shared loads and 16 FMAs.
+            acc.Add(aTile[0 * ty4 + ty], bTile[0 * tx4 + tx]);
+            acc.Add(aTile[1 * ty4 + ty], bTile[1 * tx4 + tx]);
+            acc.Add(aTile[2 * ty4 + ty], bTile[2 * tx4 + tx]);
+            acc.Add(aTile[3 * ty4 + ty], bTile[3 * tx4 + tx]);
+            acc.Add(aTile[4 * ty4 + ty], bTile[4 * tx4 + tx]);
+            acc.Add(aTile[5 * ty4 + ty], bTile[5 * tx4 + tx]);
+            acc.Add(aTile[6 * ty4 + ty], bTile[6 * tx4 + tx]);
+            acc.Add(aTile[7 * ty4 + ty], bTile[7 * tx4 + tx]);
+            acc.Add(aTile[8 * ty4 + ty], bTile[8 * tx4 + tx]);
+            acc.Add(aTile[9 * ty4 + ty], bTile[9 * tx4 + tx]);
+            acc.Add(aTile[10 * ty4 + ty], bTile[10 * tx4 + tx]);
+            acc.Add(aTile[11 * ty4 + ty], bTile[11 * tx4 + tx]);
+            acc.Add(aTile[12 * ty4 + ty], bTile[12 * tx4 + tx]);
+            acc.Add(aTile[13 * ty4 + ty], bTile[13 * tx4 + tx]);
+            acc.Add(aTile[14 * ty4 + ty], bTile[14 * tx4 + tx]);
+            acc.Add(aTile[15 * ty4 + ty], bTile[15 * tx4 + tx]);
+            Group.Barrier();
+        }
+
+        int firstOut = p0 + 4 * tx;
+        int mA = m0 + 4 * ty;
+        // The reference kernel's epilogue, with this thread's pixels adjacent (step 1).
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA, firstOut, 1, pixels, hw, acc.C00, acc.C01, acc.C02, acc.C03);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 1, firstOut, 1, pixels, hw, acc.C10, acc.C11, acc.C12, acc.C13);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 2, firstOut, 1, pixels, hw, acc.C20, acc.C21, acc.C22, acc.C23);
+        PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 3, firstOut, 1, pixels, hw, acc.C30, acc.C31, acc.C32, acc.C33);
+    }
+
+    /// <summary>Offset of <paramref name="pixel"/> (batch folded in) in channel plane 0 of the input, or -1 past the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PixelOffset(int pixel, int pixels, int hw, int totalChannels)
+    {
+        if (pixel >= pixels)
+            return -1;
+        int n = pixel / hw;
+        return n * totalChannels * hw + (pixel - n * hw);
+    }
+}
