@@ -247,7 +247,7 @@ public static class ImagePreprocessor
         return Vector256.Min(Vector256.Max(v, Vector256<int>.Zero), Vector256.Create(255));
     }
 
-    static (byte[] Rgb, int Width, int Height) Decode(string path, long maxPixels)
+    internal static (byte[] Rgb, int Width, int Height) Decode(string path, long maxPixels)
     {
         try
         {
