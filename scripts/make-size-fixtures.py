@@ -11,8 +11,7 @@ the family's network.py/blocks.py), loads the fixture's checkpoint, checks it re
 
 Ck is the output of the last top-level module (first_conv, maxpool, each child of `features`) at the k-th
 resolution the network reaches, i.e. at stride 2^k: the same rule docs/notes.md gives per family, found here from
-the shapes PyTorch produces and nothing else. It also prints, for a sweep of sizes, upstream's C2..C5 shapes
-(`--sweep FILE` writes them as JSON).
+the shapes PyTorch produces and nothing else.
 
 Needs Debian's python3-torch (1.13) and numpy, and an upstream checkout:
     git clone https://github.com/megvii-model/ShuffleNet-Series /tmp/ShuffleNet-Series
@@ -110,10 +109,8 @@ def main():
     ap.add_argument("--upstream", required=True, help="a checkout of megvii-model/ShuffleNet-Series")
     ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(__file__), "..", "fixtures", "tiny"))
     ap.add_argument("--sizes", default="96x160,129x97")
-    ap.add_argument("--sweep", help="write upstream's C2..C5 shapes for a sweep of sizes to this JSON file")
     args = ap.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
-    sweep = {}
     with tempfile.TemporaryDirectory() as work:
         for fid in sorted(os.listdir(args.fixtures)):
             d = os.path.join(args.fixtures, fid)
@@ -139,16 +136,6 @@ def main():
                 for k, m in zip((2, 3, 4, 5), maps):
                     np.save(os.path.join(out, f"c{k}.npy"), m.numpy().astype(np.float32))
                 print(fid, f"{h}x{w}", [tuple(m.shape[1:]) for m in maps], f"(224 check {err:.1e})")
-            if args.sweep:
-                model = model.float()
-                shapes = {}
-                for s in range(32, 701):
-                    for h, w in ((s, 33), (33, s)):
-                        maps = stage_maps(model, torch.zeros(1, 3, h, w))
-                        shapes[f"{h}x{w}"] = [list(m.shape[2:]) for m in maps]
-                sweep[fid] = shapes
-    if args.sweep:
-        json.dump(sweep, open(args.sweep, "w"))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ sealed class InputSizeOptions
     {
         bool own = parse.GetValue(_ownSize);
         int? resize = parse.GetValue(_resizeShort), maxLong = parse.GetValue(_maxLong), pad = parse.GetValue(_padTo);
-        float[]? mean = parse.GetValue(_mean), std = parse.GetValue(_std);
+        // An absent list option reads as an empty array.
+        float[]? mean = parse.GetValue(_mean) is { Length: > 0 } m ? m : null, std = parse.GetValue(_std) is { Length: > 0 } s ? s : null;
         if (!own && resize is null && maxLong is null && pad is null && mean is null && std is null) return null;
         if (maxLong is not null && resize is null) throw new UsageException("--max-long needs --resize-short");
         if (own && resize is not null) throw new UsageException("--own-size and --resize-short contradict each other: pick one");

@@ -79,11 +79,11 @@ public static class DetectionPreprocessor
         var output = new float[3 * plane];
         for (int c = 0; c < 3; c++)   // c: 0 = B (byte 2), 1 = G, 2 = R (byte 0)
         {
-            float mean = options.Mean[c], inv = options.Std[c];
+            float mean = options.Mean[c], std = options.Std[c];
             for (int y = 0; y < height; y++)
             {
                 long row = c * plane + (long)y * paddedWidth;
-                for (int x = 0; x < width; x++) output[row + x] = (rgb[(y * width + x) * 3 + 2 - c] - mean) / inv;
+                for (int x = 0; x < width; x++) output[row + x] = (rgb[(y * width + x) * 3 + 2 - c] - mean) / std;
             }
         }
         return output;
