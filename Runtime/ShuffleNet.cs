@@ -270,6 +270,7 @@ public sealed class ShuffleNet : IDisposable
     public FeatureMaps Features(float[] batch, IReadOnlyList<int> stages, bool embedding)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(stages);
         return Features(batch.AsSpan(), ImageSize, ImageSize, stages, embedding);
     }
 

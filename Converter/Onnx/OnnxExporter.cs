@@ -118,14 +118,19 @@ public static class OnnxExporter
             _g = g;
             _weight = weight;
             _dynamic = dynamicSize;
-            // The backbone: the ops up to the last writer of C5 (ops only read tensors written before them).
-            int c5 = StageOutputs.Tensor(g, StageOutputs.Last);
-            int last = Enumerable.Range(0, g.Ops.Count).Last(i => g.Ops[i].Output.Tensor == c5);
-            _ops = dynamicSize ? g.Ops.Take(last + 1).ToArray() : g.Ops;
+            _ops = dynamicSize ? BackboneOps(g) : g.Ops;
             _slices = new List<Slice>[g.Tensors.Count];
             _whole = new string?[g.Tensors.Count];
             for (int t = 0; t < _slices.Length; t++) _slices[t] = [];
             PlanSlices();
+        }
+
+        /// <summary>The backbone: the ops up to the last writer of C5 (ops only read tensors written before them).</summary>
+        static GraphOp[] BackboneOps(NetworkGraph g)
+        {
+            int c5 = StageOutputs.Tensor(g, StageOutputs.Last);
+            int last = Enumerable.Range(0, g.Ops.Count).Last(i => g.Ops[i].Output.Tensor == c5);
+            return g.Ops.Take(last + 1).ToArray();
         }
 
         /// <summary>

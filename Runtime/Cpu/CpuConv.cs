@@ -63,14 +63,7 @@ internal sealed unsafe class CpuConv : CpuOp
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_coutG, _kdim);
-        (int coutG, int kdim, int groups, long groupFloats) = (_coutG, _kdim, _groups, _groupFloats);
-        _weights = _packed.Get(op.Name + ".weight", () =>
-        {
-            var packedWeights = new NativeBuffer(groupFloats * groups);
-            for (int g = 0; g < groups; g++)
-                Gemm.PackWeights(w.AsSpan(g * coutG * kdim, coutG * kdim), kdim, coutG, kdim, packedWeights.Pointer + g * groupFloats);
-            return packedWeights;
-        });
+        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _coutG, _kdim);
         _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
 
         // Bands: as many output rows as keep the band's planes near the target, at least 8 bands when the map has rows

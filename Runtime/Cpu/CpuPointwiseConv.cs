@@ -50,14 +50,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_mg, _k);
-        (int mg, int k, int groups, long groupFloats) = (_mg, _k, _groups, _groupFloats);
-        _weights = _packed.Get(op.Name + ".weight", () =>
-        {
-            var packedWeights = new NativeBuffer(groupFloats * groups);
-            for (int g = 0; g < groups; g++)
-                Gemm.PackWeights(w.AsSpan(g * mg * k, mg * k), k, mg, k, packedWeights.Pointer + g * groupFloats);
-            return packedWeights;
-        });
+        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _mg, _k);
         _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
         // Offset of B's row k of group g within an image: the source channel's row.
         var sources = Sources(op.Input.View, op.InChannels);
