@@ -23,6 +23,14 @@ namespace ShuffleNetGpu;
 /// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
 /// <see cref="Embed(ReadOnlySpan{float}, Span{float})"/>) write into the caller's buffer and, on cpu, allocate nothing once warm.
 /// NaN or infinity in an input propagates to that image's outputs; nothing is checked per pixel.
+/// <para>
+/// Any input size: the overloads taking <c>height</c> and <c>width</c> run N x 3 x H x W batches (H, W at least
+/// <see cref="InputShapes.MinSize"/>, odd sizes included), with every map's size as upstream's convolutions and pools
+/// compute it. Backbone maps (<see cref="Features(ReadOnlySpan{float}, int, int, IReadOnlyList{int}, bool)"/>), named layers
+/// before the head, and embeddings (the average over the whole last map) work at every size; logits only where the
+/// classifier's fixed 7x7 average pool reads a 7x7 map (193..224 pixels a side for every released family), as upstream.
+/// Memory plans are cached per size and the arena follows the largest recent plan.
+/// </para>
 /// </summary>
 public sealed partial class ShuffleNet : IDisposable
 {
@@ -33,6 +41,8 @@ public sealed partial class ShuffleNet : IDisposable
     readonly int _embeddingTensor;
     readonly int[][] _single;   // a one-tensor output list per tensor, so a call allocates none
     readonly Dictionary<string, int> _layers = [];   // Graph.FindNamed as a lookup that allocates no enumerator
+    readonly bool[] _afterHead;   // tensors computed from the head's fixed 7x7 pool
+    readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
     ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
@@ -42,6 +52,10 @@ public sealed partial class ShuffleNet : IDisposable
         _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
         _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
         foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
+        _afterHead = new bool[weights.Graph.Tensors.Count];
+        if (weights.Graph.HeadPoolTensor is { } head) _afterHead[head] = true;
+        foreach (var op in weights.Graph.Ops)
+            foreach (var read in op.Inputs) _afterHead[op.Output.Tensor] |= _afterHead[read.Tensor];
         try
         {
             _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
@@ -138,7 +152,19 @@ public sealed partial class ShuffleNet : IDisposable
 
     /// <summary>Classifies a batch: <paramref name="batch"/> holds N x 3 x 224 x 224 floats; returns N x classes logits.</summary>
     /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
-    public float[] Run(float[] batch) => RunTensors(batch, _single[Graph.OutputTensor])[0];
+    public float[] Run(float[] batch) => Run(batch, ImageSize, ImageSize);
+
+    /// <summary>Classifies a batch of N x 3 x <paramref name="height"/> x <paramref name="width"/> floats; returns N x classes logits.</summary>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/>, or a size at which the head's
+    /// fixed 7x7 pool does not read a 7x7 map (the message names the sizes that classify).</exception>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of images of that size.</exception>
+    public float[] Run(float[] batch, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var sized = SizedGraph(height, width);
+        sized.CheckClassifierSize();
+        return RunTensors(batch, sized, _single[Graph.OutputTensor])[0];
+    }
 
     /// <summary>
     /// Classifies a batch into a buffer the caller owns: <paramref name="input"/> holds N x 3 x 224 x 224 floats (N is
@@ -156,15 +182,26 @@ public sealed partial class ShuffleNet : IDisposable
     /// <summary>The output of upstream module <paramref name="layer"/> (e.g. <c>features.3</c>, <c>first_conv</c>) for a batch, NCHW.</summary>
     /// <exception cref="ShuffleNetException">the layer is not a named output of this network (the message lists them), or the
     /// batch is empty or not a whole number of 3 x 224 x 224 images.</exception>
-    public (int[] Shape, float[] Data) RunLayer(float[] batch, string layer)
+    public (int[] Shape, float[] Data) RunLayer(float[] batch, string layer) => RunLayer(batch, ImageSize, ImageSize, layer);
+
+    /// <summary>The output of upstream module <paramref name="layer"/> for a batch of N x 3 x <paramref name="height"/> x
+    /// <paramref name="width"/> floats, NCHW.</summary>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/>, or a layer of the classification
+    /// head at a size its fixed 7x7 pool does not fit.</exception>
+    /// <exception cref="ShuffleNetException">the layer is unknown, or the batch is not a whole number of images of that size.</exception>
+    public (int[] Shape, float[] Data) RunLayer(float[] batch, int height, int width, string layer)
     {
-        var (c, h, w) = LayerShape(layer);
-        int n = BatchSize(batch);
-        return ([n, c, h, w], RunTensors(batch, _single[LayerTensor(layer)])[0]);
+        ArgumentNullException.ThrowIfNull(batch);
+        var sized = SizedGraph(height, width);
+        int tensor = LayerTensor(layer);
+        if (_afterHead[tensor]) sized.CheckClassifierSize();
+        var info = sized.Tensors[tensor];
+        int n = BatchSize(batch, sized);
+        return ([n, info.Channels, info.Height, info.Width], RunTensors(batch, sized, _single[tensor])[0]);
     }
 
     /// <summary>The output of <paramref name="layer"/> into <paramref name="output"/>: N x C x H x W floats, NCHW, with
-    /// (C, H, W) from <see cref="LayerShape"/>. Allocates nothing per call on the cpu backend (see <see cref="Run(ReadOnlySpan{float}, Span{float})"/>).</summary>
+    /// (C, H, W) from <see cref="LayerShape(string)"/>. Allocates nothing per call on the cpu backend (see <see cref="Run(ReadOnlySpan{float}, Span{float})"/>).</summary>
     /// <exception cref="ShuffleNetException">the layer is unknown, the input is not a whole number of images, or
     /// <paramref name="output"/> has the wrong length (the message names both lengths).</exception>
     public void RunLayer(ReadOnlySpan<float> input, string layer, Span<float> output) =>
@@ -172,10 +209,40 @@ public sealed partial class ShuffleNet : IDisposable
 
     /// <summary>Channels, height and width of one image's output of <paramref name="layer"/>.</summary>
     /// <exception cref="ShuffleNetException">the layer is not a named output of this network (the message lists them).</exception>
-    public (int Channels, int Height, int Width) LayerShape(string layer)
+    public (int Channels, int Height, int Width) LayerShape(string layer) => LayerShape(layer, ImageSize, ImageSize);
+
+    /// <summary>Channels, height and width of one image's output of <paramref name="layer"/> for an input of
+    /// <paramref name="height"/> x <paramref name="width"/> pixels.</summary>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> or above <see cref="InputShapes.MaxSize"/>.</exception>
+    /// <exception cref="ShuffleNetException">the layer is not a named output of this network.</exception>
+    public (int Channels, int Height, int Width) LayerShape(string layer, int height, int width)
     {
-        var info = Graph.Tensors[LayerTensor(layer)];
+        var info = SizedGraph(height, width).Tensors[LayerTensor(layer)];
         return (info.Channels, info.Height, info.Width);
+    }
+
+    /// <summary>Channels, height and width of one image's Ck (<paramref name="stage"/> 2..5) for an input of
+    /// <paramref name="height"/> x <paramref name="width"/> pixels: upstream's arithmetic, e.g. C5 of 800x1216 is 25x38.</summary>
+    /// <exception cref="InvalidStageException">a stage outside 2..5.</exception>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> or above <see cref="InputShapes.MaxSize"/>.</exception>
+    public (int Channels, int Height, int Width) StageShape(int stage, int height, int width)
+    {
+        StageOutputs.Check(stage);
+        var info = SizedGraph(height, width).Tensors[StageOutputs.Tensor(Graph, stage)];
+        return (info.Channels, info.Height, info.Width);
+    }
+
+    /// <summary>The graph at an input size, cached (at most 16 sizes).</summary>
+    NetworkGraph SizedGraph(int height, int width)
+    {
+        if (height == ImageSize && width == ImageSize) return Graph;
+        lock (_sized)
+        {
+            if (_sized.TryGetValue((height, width), out var sized)) return sized;
+            sized = Graph.AtInputSize(height, width);
+            if (_sized.Count >= 16) _sized.Clear();
+            return _sized[(height, width)] = sized;
+        }
     }
 
     int LayerTensor(string layer)
@@ -205,17 +272,53 @@ public sealed partial class ShuffleNet : IDisposable
     /// <exception cref="InvalidStageException">a stage outside 2..5.</exception>
     public FeatureMaps Features(float[] batch, IReadOnlyList<int> stages, bool embedding)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(stages);
+        return Features(batch.AsSpan(), ImageSize, ImageSize, stages, embedding);
+    }
+
+    /// <summary>
+    /// The backbone maps C2..C5 (none given means all four) of a batch of N x 3 x <paramref name="height"/> x
+    /// <paramref name="width"/> floats (NCHW, any size from <see cref="InputShapes.MinSize"/>, odd sizes included). Each
+    /// map is [N, C, H', W'] with H' and W' as upstream computes them (<c>floor((H + 2p - k) / s) + 1</c> per layer; see
+    /// <see cref="StageShape"/>).
+    /// </summary>
+    /// <exception cref="InvalidStageException">a stage outside 2..5.</exception>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> (the message names the minimum) or
+    /// above <see cref="InputShapes.MaxSize"/>.</exception>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of images of that size.</exception>
+    public FeatureMaps Features(float[] batch, int height, int width, params int[] stages)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(stages);
+        return Features(batch.AsSpan(), height, width, stages.Length == 0 ? StageOutputs.All : stages, embedding: false);
+    }
+
+    /// <summary>
+    /// The stage maps <paramref name="stages"/> (each 2..5, duplicates ignored; null or empty: none, unless
+    /// <paramref name="embedding"/> is false, then all four) and, when <paramref name="embedding"/>, the embedding [N, D],
+    /// from one forward pass over a batch of N x 3 x <paramref name="height"/> x <paramref name="width"/> floats. At sizes
+    /// other than 224 the embedding averages the whole last map (the head's fixed 7x7 pool covers it only at 193..224).
+    /// On the cpu backend the batch is read in place.
+    /// </summary>
+    /// <exception cref="InvalidStageException">a stage outside 2..5.</exception>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> or above <see cref="InputShapes.MaxSize"/>.</exception>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of images of that size.</exception>
+    public FeatureMaps Features(ReadOnlySpan<float> batch, int height, int width, IReadOnlyList<int>? stages = null, bool embedding = false)
+    {
+        stages ??= embedding ? [] : StageOutputs.All;
         var wanted = stages.Distinct().ToArray();
         foreach (int k in wanted) StageOutputs.Check(k);
-        int n = BatchSize(batch);
+        var sized = SizedGraph(height, width);
+        int n = BatchSize(batch, sized);
         var tensors = wanted.Select(k => StageOutputs.Tensor(Graph, k)).ToList();
         if (embedding) tensors.Add(_embeddingTensor);
-        var values = RunTensors(batch, tensors);
+        if (tensors.Count == 0) return new FeatureMaps([], null);
+        var values = RunTensors(batch, sized, tensors);
         var maps = new List<(int, FeatureMap)>();
         for (int i = 0; i < wanted.Length; i++)
         {
-            var info = Graph.Tensors[tensors[i]];
+            var info = sized.Tensors[tensors[i]];
             maps.Add((wanted[i], new FeatureMap($"c{wanted[i]}", [n, info.Channels, info.Height, info.Width], values[i])));
         }
         var pooled = embedding ? new FeatureMap("embedding", [n, EmbeddingSize], values[^1]) : null;
@@ -226,7 +329,17 @@ public sealed partial class ShuffleNet : IDisposable
     /// The embedding of each image: N x <see cref="EmbeddingSize"/> floats, row-major; the vector the final
     /// classifier layer reads (the global average pool; for V2+ after <c>LastSE</c> and <c>fc.0</c>, see <see cref="StageOutputs"/>).
     /// </summary>
-    public float[] Embed(float[] batch) => RunTensors(batch, _single[_embeddingTensor])[0];
+    public float[] Embed(float[] batch) => Embed(batch, ImageSize, ImageSize);
+
+    /// <summary>The embeddings of a batch of N x 3 x <paramref name="height"/> x <paramref name="width"/> floats (see
+    /// <see cref="Features(ReadOnlySpan{float}, int, int, IReadOnlyList{int}, bool)"/> for other sizes): N x <see cref="EmbeddingSize"/>.</summary>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> or above <see cref="InputShapes.MaxSize"/>.</exception>
+    /// <exception cref="ShuffleNetException">the batch is empty or not a whole number of images of that size.</exception>
+    public float[] Embed(float[] batch, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return RunTensors(batch, SizedGraph(height, width), _single[_embeddingTensor])[0];
+    }
 
     /// <summary>The embeddings of a batch into <paramref name="output"/> (N x <see cref="EmbeddingSize"/> floats). Allocates
     /// nothing per call on the cpu backend (see <see cref="Run(ReadOnlySpan{float}, Span{float})"/>).</summary>
@@ -268,7 +381,7 @@ public sealed partial class ShuffleNet : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             cancellationToken.ThrowIfCancellationRequested();
             // The gate is held until the run ends, so nothing else uses the executor and the buffers outlive their use.
-            await Task.Run(() => _executor.Run(input.Span, input.Length / ImageElements, _single[Graph.OutputTensor], new RunOutputs(output.Span)),
+            await Task.Run(() => _executor.Run(input.Span, input.Length / ImageElements, Graph, _single[Graph.OutputTensor], new RunOutputs(output.Span)),
                 CancellationToken.None).ConfigureAwait(false);
         }
         finally { _gate.Release(); }
@@ -296,33 +409,49 @@ public sealed partial class ShuffleNet : IDisposable
     /// </summary>
     /// <exception cref="ShuffleNetException"><paramref name="runs"/> is less than 1, or the batch is empty or not a whole
     /// number of 3 x 224 x 224 images.</exception>
-    public TimeSpan[] TimeResident(float[] batch, int runs)
+    public TimeSpan[] TimeResident(float[] batch, int runs) => TimeResident(batch, ImageSize, ImageSize, runs);
+
+    /// <summary><see cref="TimeResident(float[], int)"/> for a batch of N x 3 x <paramref name="height"/> x <paramref name="width"/>
+    /// floats (logits: the size must classify, see <see cref="Run(float[], int, int)"/>).</summary>
+    /// <exception cref="InputSizeException">a size the network does not classify at.</exception>
+    /// <exception cref="ShuffleNetException"><paramref name="runs"/> is less than 1, or the batch is not a whole number of images.</exception>
+    public TimeSpan[] TimeResident(float[] batch, int height, int width, int runs)
     {
-        int n = BatchSize(batch);
+        var sized = SizedGraph(height, width);
+        sized.CheckClassifierSize();
+        ArgumentNullException.ThrowIfNull(batch);
+        int n = BatchSize(batch, sized);
         if (runs < 1) throw new ShuffleNetException($"runs must be 1 or more, not {runs}");
         using (EnterGate())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _executor.TimeResident(batch, n, runs);
+            return _executor.TimeResident(batch, n, sized, runs);
         }
     }
 
-    /// <summary>The requested tensors of a batch, one array each.</summary>
+    /// <summary>The requested tensors of a 224x224 batch, one array each.</summary>
     internal float[][] RunTensors(float[] batch, IReadOnlyList<int> tensors)
     {
-        int n = BatchSize(batch);
+        ArgumentNullException.ThrowIfNull(batch);
+        return RunTensors(batch, Graph, tensors);
+    }
+
+    /// <summary>The requested tensors of a batch at <paramref name="sized"/>'s input size, one array each.</summary>
+    float[][] RunTensors(ReadOnlySpan<float> batch, NetworkGraph sized, IReadOnlyList<int> tensors)
+    {
+        int n = BatchSize(batch, sized);
         var results = new float[tensors.Count][];
-        for (int i = 0; i < results.Length; i++) results[i] = NewOutput(n, tensors[i]);
-        Execute(batch, n, tensors, new RunOutputs(results));
+        for (int i = 0; i < results.Length; i++) results[i] = NewOutput(n, sized, tensors[i]);
+        Execute(batch, n, sized, tensors, new RunOutputs(results));
         return results;
     }
 
     /// <summary>An array for <paramref name="tensor"/> of <paramref name="n"/> images; a batch no array can hold is the
     /// planner's <see cref="BatchSizeException"/>, before anything is allocated.</summary>
-    float[] NewOutput(int n, int tensor)
+    float[] NewOutput(int n, NetworkGraph sized, int tensor)
     {
-        long elements = (long)n * Graph.Tensors[tensor].ElementsPerImage;
-        if (elements > Array.MaxLength) BatchLimit.Check(Graph, [], [tensor], n, long.MaxValue, $"the {Backend} backend");
+        long elements = (long)n * sized.Tensors[tensor].ElementsPerImage;
+        if (elements > Array.MaxLength) BatchLimit.Check(sized, [], [tensor], n, long.MaxValue, $"the {Backend} backend");
         return new float[elements];
     }
 
@@ -332,7 +461,7 @@ public sealed partial class ShuffleNet : IDisposable
     void RunInto(ReadOnlySpan<float> input, int[] tensors, Span<float> output, string what, string name = "")
     {
         int n = CheckOutputLength(input, tensors, output.Length, what, name);
-        Execute(input, n, tensors, new RunOutputs(output));
+        Execute(input, n, Graph, tensors, new RunOutputs(output));
     }
 
     /// <summary>The batch size of <paramref name="input"/>, after checking that <paramref name="outputLength"/> floats hold
@@ -347,12 +476,12 @@ public sealed partial class ShuffleNet : IDisposable
         return n;
     }
 
-    void Execute(ReadOnlySpan<float> input, int n, IReadOnlyList<int> tensors, RunOutputs destination)
+    void Execute(ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> tensors, RunOutputs destination)
     {
         using (EnterGate())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _executor.Run(input, n, tensors, destination);
+            _executor.Run(input, n, sized, tensors, destination);
         }
     }
 
@@ -367,6 +496,17 @@ public sealed partial class ShuffleNet : IDisposable
         if (batch.Length == 0 || batch.Length % ImageElements != 0)
             throw new ShuffleNetException($"input holds {batch.Length} values, expected N x 3 x 224 x 224 (a multiple of {ImageElements})");
         return batch.Length / ImageElements;
+    }
+
+    /// <summary>Images in <paramref name="batch"/> at <paramref name="sized"/>'s input size.</summary>
+    static int BatchSize(ReadOnlySpan<float> batch, NetworkGraph sized)
+    {
+        if (sized.InputHeight == ImageSize && sized.InputWidth == ImageSize) return BatchSize(batch);
+        long image = sized.Tensors[NetworkGraph.InputTensor].ElementsPerImage;
+        if (batch.Length == 0 || batch.Length % image != 0)
+            throw new ShuffleNetException(
+                $"input holds {batch.Length} values, expected N x 3 x {sized.InputHeight} x {sized.InputWidth} (a multiple of {image})");
+        return (int)(batch.Length / image);
     }
 
     /// <summary>Frees the device memory and worker threads; later calls throw <see cref="ObjectDisposedException"/>.</summary>

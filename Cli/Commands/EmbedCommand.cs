@@ -11,24 +11,37 @@ static class EmbedCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint, a zoo id or a candidate string (generated weights).", Required = true };
-        var dir = new Argument<string>("dir") { Description = "A folder of images (searched recursively, sorted, the extensions classify reads)." };
+        var dir = new Argument<string>("dir") { Description = "A folder of images (searched recursively, sorted, the extensions classify reads), or a float32 .npy of N x 3 x H x W." };
         var outPath = new Option<string>("--output", "-o") { Description = "The .npy to write (rows x D); the file of each row goes to the same name with .txt. Both appear together, or neither.", Required = true };
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 32, min: 1);
         var backend = BackendOption.Create();
         var quiet = QuietOption.Create();
-        var command = new Command("embed", "Export the pooled embedding (the vector the classifier reads) of every image in a folder; unreadable images are listed and make the exit code 1 (none readable: nothing is written).")
+        var sizing = new InputSizeOptions();
+        var command = new Command("embed", "Export the pooled embedding (the vector the classifier reads) of every image in a folder, or of a .npy batch of any size; unreadable images are listed and make the exit code 1 (none readable: nothing is written).")
         {
             model, dir, outPath, batch, backend, quiet,
         };
+        foreach (var option in sizing.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string root = parse.GetValue(dir)!, path = parse.GetValue(outPath)!, modelName = parse.GetValue(model)!;
             OutputPath.Check("--output", path, ".npy", modelName);
             OutputPath.RefuseInput("--output", EmbeddingExport.FileListPath(path), modelName);
+            var preprocessing = sizing.Read(parse);
+            if (root.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+            {
+                if (preprocessing is not null) throw new UsageException("the size options apply to images; a .npy batch is taken as it is");
+                OutputPath.RefuseInput("--output", path, root);
+                using var batchNet = ShuffleNet.FromWeights(ModelSource.Weights(modelName), parse.GetValue(backend));
+                var written = EmbeddingExport.WriteBatch(batchNet, root, path);
+                output.WriteLine($"{path}: {written.Rows} x {written.EmbeddingSize} embeddings; rows named in {EmbeddingExport.FileListPath(path)}");
+                return 0;
+            }
             var files = ImageFolder.NonEmpty(root);
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(modelName), parse.GetValue(backend));
             using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "embed", files.Count);
-            var result = EmbeddingExport.Write(net, root, files, path, parse.GetValue(batch), done => progress.Report(done), (_, message) => error.WriteLine($"error: {message}"));
+            var result = EmbeddingExport.Write(net, root, files, path, parse.GetValue(batch), done => progress.Report(done), (_, message) => error.WriteLine($"error: {message}"),
+                sizing: preprocessing);
             output.WriteLine($"{path}: {result.Rows} x {result.EmbeddingSize} embeddings; files in {EmbeddingExport.FileListPath(path)}");
             if (result.Unreadable.Count == 0) return 0;
             error.WriteLine($"error: {result.Unreadable.Count} of {files.Count} images could not be read");

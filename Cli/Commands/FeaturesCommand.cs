@@ -18,7 +18,7 @@ static class FeaturesCommand
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "A .safetensors file, a checkpoint, a zoo id or a candidate string (generated weights).", Required = true };
-        var input = new Argument<string>("input") { Description = "An image file (preprocessed as upstream evaluation does) or a float32 .npy of N x 3 x 224 x 224." };
+        var input = new Argument<string>("input") { Description = "An image file (preprocessed as upstream evaluation does, or at its own size with --own-size/--resize-short) or a float32 .npy of N x 3 x H x W (any H, W >= 32)." };
         var stages = new Option<int[]>("--stages")
         {
             Description = "Which maps, comma-separated: 2..5 = C2..C5 at strides 4, 8, 16, 32.",
@@ -40,10 +40,12 @@ static class FeaturesCommand
         {
             Description = "Also draw each stage map (channel mean) as a heat map over the input image into this folder: c2.png ... (c2-1.png ... for image 1 of a batch).",
         };
-        var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval.")
+        var sizing = new InputSizeOptions();
+        var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval, at any input size.")
         {
             model, input, stages, embedding, outDir, backend, png,
         };
+        foreach (var option in sizing.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             int[] wanted = parse.GetValue(stages)!;
@@ -52,10 +54,12 @@ static class FeaturesCommand
             string dir = parse.GetValue(outDir)!, inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
             var owned = StageOutputs.All.Select(k => $"c{k}").Append("embedding").Select(name => Path.Combine(dir, name + ".npy")).ToList();
             foreach (var path in owned) OutputPath.RefuseInput("--output", path, inputPath, modelName);
+            var preprocessing = sizing.Read(parse);
             var weights = ModelSource.Weights(modelName);
-            var (_, batch) = NetworkInput.Load(inputPath, weights.Config.Family);
+            var (n, height, width, batch) = NetworkInput.LoadAnySize(inputPath, weights.Config.Family, preprocessing);
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend));
-            var maps = net.Features(batch, wanted, withEmbedding);
+            var maps = net.Features(batch, height, width, wanted, withEmbedding);
+            output.WriteLine($"input: {n} x 3 x {height} x {width}");
             Directory.CreateDirectory(dir);
             using (var group = new AtomicFileWriter())
             {
@@ -64,7 +68,7 @@ static class FeaturesCommand
             }
             foreach (var map in maps.All) output.WriteLine($"{Path.Combine(dir, map.Name + ".npy")}: {string.Join(" x ", map.Shape)}");
             if (parse.GetValue(png) is string pictures)
-                foreach (var picture in FeaturePictures.Write(pictures, batch, maps, Path.GetFileName(inputPath), modelName)) output.WriteLine($"{picture}: heat map");
+                foreach (var picture in FeaturePictures.Write(pictures, batch, height, width, maps, Path.GetFileName(inputPath), modelName)) output.WriteLine($"{picture}: heat map");
             var written = maps.All.Select(m => Path.Combine(dir, m.Name + ".npy")).ToHashSet();
             foreach (var stale in owned.Where(p => !written.Contains(p) && File.Exists(p)))
             {

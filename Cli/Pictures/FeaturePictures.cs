@@ -3,11 +3,12 @@ namespace ShuffleNetGpu.Cli.Pictures;
 /// <summary><c>features --png DIR</c>: a <see cref="StageHeatMap"/> per stage map and image of the batch.</summary>
 static class FeaturePictures
 {
+    /// <summary>One picture per stage map and image of <paramref name="batch"/> (N x 3 x <paramref name="height"/> x <paramref name="width"/>).</summary>
     /// <returns>The files written.</returns>
-    public static List<string> Write(string dir, float[] batch, FeatureMaps maps, string inputName, string model)
+    public static List<string> Write(string dir, float[] batch, int height, int width, FeatureMaps maps, string inputName, string model)
     {
         Directory.CreateDirectory(dir);
-        const int size = ShuffleNetGpu.Networks.Graph.NetworkGraph.InputSize, image = 3 * size * size;
+        int image = 3 * height * width;
         int images = batch.Length / image;
         var written = new List<string>();
         foreach (int stage in maps.StageNumbers)
@@ -17,8 +18,8 @@ static class FeaturePictures
             for (int n = 0; n < images; n++)
             {
                 string path = Path.Combine(dir, images == 1 ? $"{map.Name}.png" : $"{map.Name}-{n}.png");
-                StageHeatMap.Save(batch.AsSpan(n * image, image), size, size, map.Data.AsSpan(n * perImage, perImage), channels, h, w,
-                    $"{map.Name.ToUpperInvariant()} ({channels}x{h}x{w}, stride {size / h}) of {inputName}{(images == 1 ? "" : $" [{n}]")}, {Path.GetFileName(model)}", path);
+                StageHeatMap.Save(batch.AsSpan(n * image, image), height, width, map.Data.AsSpan(n * perImage, perImage), channels, h, w,
+                    $"{map.Name.ToUpperInvariant()} ({channels}x{h}x{w}, stride {height / h}) of {inputName}{(images == 1 ? "" : $" [{n}]")}, {Path.GetFileName(model)}", path);
                 written.Add(path);
             }
         }

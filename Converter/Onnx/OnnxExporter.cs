@@ -14,6 +14,9 @@ namespace ShuffleNetGpu.Converter.Onnx;
 /// (the graph's input: BGR 0..255, Large's mean image already subtracted), output <c>logits</c> [N, classes].
 /// The batch dimension is the symbol <c>N</c> unless a fixed batch is asked for. Weights are initializers under their
 /// canonical names (<c>{layer}.weight</c>, <c>{layer}.bias</c>, batch norm folded).
+/// With <c>dynamicSize</c> the height and width are the symbols <c>H</c> and <c>W</c> too, and the model is the
+/// backbone: outputs <c>c2</c>..<c>c5</c> (<see cref="StageOutputs"/>) instead of logits, because every family's head
+/// pools with a fixed 7x7 window (upstream's <c>AvgPool2d(7)</c>), which a global average equals only at 224.
 /// </summary>
 /// <remarks>
 /// The messages are OnnxSharp's generated <c>onnx.proto</c> classes (serialised by Google.Protobuf). The graph IR
@@ -30,10 +33,15 @@ public static class OnnxExporter
     public const long IrVersion = 8;
     /// <summary>Names in the exported model: the input, the output and the symbolic batch dimension.</summary>
     public const string InputName = "input", OutputName = "logits", BatchDimension = "N";
+    /// <summary>The symbolic input height and width of a dynamic-size export.</summary>
+    public const string HeightDimension = "H", WidthDimension = "W";
+
+    /// <summary>The output holding Ck in a dynamic-size export: <c>c2</c>..<c>c5</c>.</summary>
+    public static string StageOutputName(int stage) => $"c{stage}";
 
     /// <summary>Writes the model to <paramref name="path"/> atomically (temp file beside it, then a rename): a failure leaves nothing behind.</summary>
     /// <exception cref="ShuffleNetException">The batch is below 1, the output folder does not exist or the path is a folder.</exception>
-    public static void Export(ModelWeights weights, string path, int? batch = null)
+    public static void Export(ModelWeights weights, string path, int? batch = null, bool dynamicSize = false)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -41,16 +49,16 @@ public static class OnnxExporter
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new ShuffleNetException($"{path}: output folder {dir} does not exist");
         if (Directory.Exists(full)) throw new ShuffleNetException($"{path}: is a folder, expected an .onnx file name");
-        var model = ToModel(weights, batch);
+        var model = ToModel(weights, batch, dynamicSize);
 
         AtomicFileWriter.Write(full, model.WriteTo);
     }
 
     /// <summary>The model in memory (for callers that hand the bytes to a runtime directly).</summary>
-    public static ModelProto ToModel(ModelWeights weights, int? batch = null)
+    public static ModelProto ToModel(ModelWeights weights, int? batch = null, bool dynamicSize = false)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var model = ToModel(weights.Graph, name => weights[name], batch);
+        var model = ToModel(weights.Graph, name => weights[name], batch, dynamicSize);
         foreach (var key in new[] { "model_id", "source_file", "source_sha256" })
             if (weights.Metadata.TryGetValue(key, out var value))
                 model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
@@ -60,12 +68,13 @@ public static class OnnxExporter
     /// <summary>The model of <paramref name="graph"/> with weights from <paramref name="weight"/> (by canonical name).</summary>
     /// <exception cref="ShuffleNetException">The batch is below 1.</exception>
     /// <exception cref="InvalidOperationException">The graph writes a tensor incompletely, twice, or after reading it (a graph bug).</exception>
-    public static ModelProto ToModel(NetworkGraph graph, Func<string, float[]> weight, int? batch = null)
+    public static ModelProto ToModel(NetworkGraph graph, Func<string, float[]> weight, int? batch = null, bool dynamicSize = false)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(weight);
         if (batch is < 1) throw new ShuffleNetException($"batch {batch} must be at least 1");
-        var onnxGraph = new GraphBuilder(graph, weight).Build(batch);
+        graph = graph.Canonical;
+        var onnxGraph = new GraphBuilder(graph, weight, dynamicSize).Build(batch);
         var model = new ModelProto
         {
             IrVersion = IrVersion,
@@ -73,8 +82,11 @@ public static class OnnxExporter
             ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
             Domain = "shufflenetgpu",
             ModelVersion = 1,
-            DocString = $"{ModelWeights.JsonFamilyName(graph.Config.Family)} exported by ShuffleNetGpu: input N x 3 x 224 x 224 float32 NCHW, BGR 0..255 " +
-                        "(upstream preprocessing; ShuffleNetV2.Large: mean image already subtracted), output logits N x classes.",
+            DocString = dynamicSize
+                ? $"{ModelWeights.JsonFamilyName(graph.Config.Family)} backbone exported by ShuffleNetGpu: input N x 3 x H x W float32 NCHW " +
+                  "(any H, W >= 32), BGR 0..255, outputs c2..c5 (strides 4..32, N x C x H' x W' as upstream's layers compute them)."
+                : $"{ModelWeights.JsonFamilyName(graph.Config.Family)} exported by ShuffleNetGpu: input N x 3 x 224 x 224 float32 NCHW, BGR 0..255 " +
+                  "(upstream preprocessing; ShuffleNetV2.Large: mean image already subtracted), output logits N x classes.",
             Graph = onnxGraph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
@@ -98,15 +110,27 @@ public static class OnnxExporter
         readonly List<Slice>[] _slices;
         readonly string?[] _whole;
         readonly Dictionary<(string, ChannelView, int), string> _reads = [];
+        readonly bool _dynamic;
+        readonly IReadOnlyList<GraphOp> _ops;
 
-        public GraphBuilder(NetworkGraph g, Func<string, float[]> weight)
+        public GraphBuilder(NetworkGraph g, Func<string, float[]> weight, bool dynamicSize)
         {
             _g = g;
             _weight = weight;
+            _dynamic = dynamicSize;
+            _ops = dynamicSize ? BackboneOps(g) : g.Ops;
             _slices = new List<Slice>[g.Tensors.Count];
             _whole = new string?[g.Tensors.Count];
             for (int t = 0; t < _slices.Length; t++) _slices[t] = [];
             PlanSlices();
+        }
+
+        /// <summary>The backbone: the ops up to the last writer of C5 (ops only read tensors written before them).</summary>
+        static GraphOp[] BackboneOps(NetworkGraph g)
+        {
+            int c5 = StageOutputs.Tensor(g, StageOutputs.Last);
+            int last = Enumerable.Range(0, g.Ops.Count).Last(i => g.Ops[i].Output.Tensor == c5);
+            return g.Ops.Take(last + 1).ToArray();
         }
 
         /// <summary>
@@ -115,16 +139,16 @@ public static class OnnxExporter
         /// </summary>
         void PlanSlices()
         {
-            for (int i = 0; i < _g.Ops.Count; i++)
+            for (int i = 0; i < _ops.Count; i++)
             {
-                var op = _g.Ops[i];
+                var op = _ops[i];
                 int t = op.Output.Tensor;
                 if (t == NetworkGraph.InputTensor) throw new InvalidOperationException($"ONNX export: op {i} ({op.GetType().Name}) writes the input tensor");
                 _slices[t].Add(new Slice(i, op.Output.ChannelOffset, op.OutputChannels));
             }
             for (int t = 0; t < _slices.Length; t++)
             {
-                if (t == NetworkGraph.InputTensor) continue;
+                if (t == NetworkGraph.InputTensor || (_dynamic && _slices[t].Count == 0)) continue;   // not in the backbone
                 _slices[t].Sort((a, b) => a.Offset.CompareTo(b.Offset));
                 int next = 0;
                 foreach (var s in _slices[t])
@@ -137,8 +161,8 @@ public static class OnnxExporter
                 if (next != _g.Tensors[t].Channels)
                     throw new InvalidOperationException($"ONNX export: tensor {t} ({TensorName(t)}) has {_g.Tensors[t].Channels} channels but its ops write {next}");
             }
-            for (int i = 0; i < _g.Ops.Count; i++)
-                foreach (var read in _g.Ops[i].Inputs)
+            for (int i = 0; i < _ops.Count; i++)
+                foreach (var read in _ops[i].Inputs)
                     foreach (var s in _slices[read.Tensor])
                         if (s.Op >= i)
                             throw new InvalidOperationException($"ONNX export: op {i} reads tensor {read.Tensor} ({TensorName(read.Tensor)}) before op {s.Op} writes it");
@@ -156,12 +180,14 @@ public static class OnnxExporter
             _out.Name = ModelWeights.JsonFamilyName(_g.Config.Family);
             _names.Add(InputName);
             _names.Add(OutputName);
-            _out.Input.Add(ValueInfo(InputName, batch, NetworkGraph.InputChannels, NetworkGraph.InputSize, NetworkGraph.InputSize));
+            _out.Input.Add(_dynamic
+                ? ValueInfo(InputName, batch, Fixed(NetworkGraph.InputChannels), Symbol(HeightDimension), Symbol(WidthDimension))
+                : ValueInfo(InputName, batch, NetworkGraph.InputChannels, NetworkGraph.InputSize, NetworkGraph.InputSize));
             _whole[NetworkGraph.InputTensor] = InputName;
 
-            for (int i = 0; i < _g.Ops.Count; i++)
+            for (int i = 0; i < _ops.Count; i++)
             {
-                var op = _g.Ops[i];
+                var op = _ops[i];
                 string value = op switch
                 {
                     ConvOp c => Conv(c),
@@ -175,6 +201,18 @@ public static class OnnxExporter
                 _slices[op.Output.Tensor].Single(s => s.Op == i).Value = value;
             }
 
+            if (_dynamic)
+            {
+                foreach (int k in StageOutputs.All)
+                {
+                    int t = StageOutputs.Tensor(_g, k);
+                    string name = StageOutputName(k);
+                    _names.Add(name);
+                    AddNode("Identity", [Whole(t)], name, name);
+                    _out.Output.Add(ValueInfo(name, batch, Fixed(_g.Tensors[t].Channels), Symbol($"{name}_H"), Symbol($"{name}_W")));
+                }
+                return _out;
+            }
             var output = _g.Output;
             if (output.Height != 1 || output.Width != 1)
                 throw new InvalidOperationException($"ONNX export: the output tensor is {output.Channels}x{output.Height}x{output.Width}, expected C x 1 x 1");
@@ -291,9 +329,19 @@ public static class OnnxExporter
             else if (view.Offset == 0 && view.Stride == 1 && channels == total && view.ShuffleGroups * view.ShuffleGroupSize == channels)
             {
                 // Source channel i * groups + j becomes logical channel j * groupSize + i: [N, groupSize, groups, H, W] transposed.
-                string r = Node("Reshape", [x, Int64s("shape", 0, view.ShuffleGroupSize, view.ShuffleGroups, info.Height, info.Width)], x + "/shuffle_split");
-                string t = Node("Transpose", [r], x + "/shuffle_transpose", Ints("perm", 0, 2, 1, 3, 4));
-                y = Node("Reshape", [t, Int64s("shape", 0, channels, info.Height, info.Width)], x + "/shuffled");
+                if (_dynamic)
+                {
+                    // The same with H x W as one axis of unknown length, and the input's own shape restored.
+                    string r = Node("Reshape", [x, Int64s("shape", 0, view.ShuffleGroupSize, view.ShuffleGroups, -1)], x + "/shuffle_split");
+                    string t = Node("Transpose", [r], x + "/shuffle_transpose", Ints("perm", 0, 2, 1, 3));
+                    y = Node("Reshape", [t, Node("Shape", [x], x + "/shape")], x + "/shuffled");
+                }
+                else
+                {
+                    string r = Node("Reshape", [x, Int64s("shape", 0, view.ShuffleGroupSize, view.ShuffleGroups, info.Height, info.Width)], x + "/shuffle_split");
+                    string t = Node("Transpose", [r], x + "/shuffle_transpose", Ints("perm", 0, 2, 1, 3, 4));
+                    y = Node("Reshape", [t, Int64s("shape", 0, channels, info.Height, info.Width)], x + "/shuffled");
+                }
             }
             else
             {
@@ -361,11 +409,17 @@ public static class OnnxExporter
             return a;
         }
 
-        static ValueInfoProto ValueInfo(string name, int? batch, params int[] dims)
+        static TensorShapeProto.Types.Dimension Fixed(int value) => new() { DimValue = value };
+        static TensorShapeProto.Types.Dimension Symbol(string name) => new() { DimParam = name };
+
+        static ValueInfoProto ValueInfo(string name, int? batch, params int[] dims) =>
+            ValueInfo(name, batch, dims.Select(Fixed).ToArray());
+
+        static ValueInfoProto ValueInfo(string name, int? batch, params TensorShapeProto.Types.Dimension[] dims)
         {
             var shape = new TensorShapeProto();
-            shape.Dim.Add(batch is { } b ? new TensorShapeProto.Types.Dimension { DimValue = b } : new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
-            foreach (int d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            shape.Dim.Add(batch is { } b ? Fixed(b) : Symbol(BatchDimension));
+            foreach (var d in dims) shape.Dim.Add(d);
             return new ValueInfoProto
             {
                 Name = name,

@@ -33,8 +33,9 @@ public static class GraphFactory
     /// <summary>Large/ExLarge/DetNAS <c>Conv_BN_ReLU</c> modules: <c>{prefix}.conv</c> and <c>{prefix}.bn</c>.</summary>
     internal static ConvNames ConvBn(string prefix) => new($"{prefix}.conv", $"{prefix}.bn");
 
+    /// <summary>The head's <c>AvgPool2d(7)</c>: a global average at 224x224, marked so other sizes can be checked.</summary>
     internal static int GlobalPool(GraphBuilder b, int input, string name) =>
-        b.Name(b.Pool(PoolKind.GlobalAverage, input, b[input].Channels), name);
+        b.HeadPool(b.Name(b.Pool(PoolKind.GlobalAverage, input, b[input].Channels), name));
 }
 
 /// <summary>ShuffleNetV2, V2+, OneShot and DetNAS: one stem conv, stages of <see cref="SplitShuffleBlock"/>, conv_last, head.</summary>

@@ -33,6 +33,15 @@ internal sealed class GraphBuilder
         return tensor;
     }
 
+    int? _headPool;
+
+    /// <summary>Records that <paramref name="tensor"/> is the classification head's fixed-window average pool.</summary>
+    public int HeadPool(int tensor)
+    {
+        _headPool = tensor;
+        return tensor;
+    }
+
     public void Alias(string upstreamName, string canonicalName) => _aliases[upstreamName] = canonicalName;
 
     /// <summary>
@@ -45,7 +54,7 @@ internal sealed class GraphBuilder
         return tensor;
     }
 
-    static int OutSize(int size, int kernel, int stride) => (size + 2 * (kernel / 2) - kernel) / stride + 1;
+    static int OutSize(int size, int kernel, int stride) => InputShapes.OutSize(size, kernel, stride);
 
     /// <summary>A convolution; writes into <paramref name="into"/> or, when null, into a new tensor. Returns the tensor written.</summary>
     public int Conv(ConvNames names, TensorRead input, int inChannels, int outChannels, int kernel, int stride,
@@ -125,5 +134,6 @@ internal sealed class GraphBuilder
         NamedTensors = _named.ToArray(),
         UpstreamAliases = new Dictionary<string, string>(_aliases),
         StageEnds = _stageEnds.ToArray(),
+        HeadPoolTensor = _headPool,
     };
 }

@@ -12,7 +12,8 @@ public sealed record TensorSpec(string Name, int[] Shape)
 
 /// <summary>
 /// A network as a list of ops over tensors of known per-image shape, built from a <see cref="ModelConfig"/> by
-/// <see cref="ShuffleNetGpu.Networks.Families.GraphFactory"/>. Tensor 0 is the input [3, 224, 224]. Parameter and multiply-add counts come from here.
+/// <see cref="ShuffleNetGpu.Networks.Families.GraphFactory"/>. Tensor 0 is the input, [3, 224, 224] in the graph a factory
+/// builds; <see cref="AtInputSize"/> gives the same graph at any other input size. Parameter and multiply-add counts come from here.
 /// </summary>
 public sealed class NetworkGraph
 {
@@ -34,6 +35,79 @@ public sealed class NetworkGraph
     /// <summary>The stem's output, then each stage's output, in order (marked by the builders; see <see cref="StageOutputs"/>).</summary>
     public IReadOnlyList<int> StageEnds { get; init; } = [];
 
+    /// <summary>The output of the classification head's average pool (upstream's <c>AvgPool2d(7)</c>: a fixed 7x7
+    /// window), or null for a graph without one.</summary>
+    public int? HeadPoolTensor { get; init; }
+
+    /// <summary>The window of upstream's head pool: every family's classifier reads <c>AvgPool2d(7)</c> of the last map.</summary>
+    public const int HeadPoolWindow = 7;
+
+    NetworkGraph? _canonical;
+
+    /// <summary>The graph at 224x224 this graph was sized from (itself when it is that graph): tensor ids are shared,
+    /// so per-model lookups (stage outputs, named layers) are made there once.</summary>
+    public NetworkGraph Canonical { get => _canonical ?? this; init => _canonical = value; }
+
+    /// <summary>Input height in pixels (224 unless sized by <see cref="AtInputSize"/>).</summary>
+    public int InputHeight => Tensors[InputTensor].Height;
+
+    /// <summary>Input width in pixels.</summary>
+    public int InputWidth => Tensors[InputTensor].Width;
+
+    /// <summary>
+    /// This graph for an input of <paramref name="height"/> x <paramref name="width"/> pixels: the same ops and tensor
+    /// ids, spatial sizes as upstream computes them (<see cref="InputShapes"/>). 224x224 gives the canonical graph.
+    /// </summary>
+    /// <exception cref="InputSizeException">a side below <see cref="InputShapes.MinSize"/> or above <see cref="InputShapes.MaxSize"/>.</exception>
+    public NetworkGraph AtInputSize(int height, int width)
+    {
+        var canonical = Canonical;
+        InputShapes.Check(height, width);
+        if (height == InputSize && width == InputSize) return canonical;
+        if (height == InputHeight && width == InputWidth) return this;
+        return new NetworkGraph
+        {
+            Config = Config, Tensors = InputShapes.Propagate(canonical, height, width), Ops = Ops, OutputTensor = OutputTensor,
+            NamedTensors = NamedTensors, UpstreamAliases = UpstreamAliases, StageEnds = StageEnds, HeadPoolTensor = HeadPoolTensor,
+            Canonical = canonical,
+        };
+    }
+
+    /// <summary>Whether the head's fixed 7x7 pool covers the whole last map at this size, as at 224x224 (upstream's
+    /// <c>AvgPool2d(7)</c> then equals a global average; elsewhere it pools a corner or yields a map, and the
+    /// classifier's input is not what it was trained on).</summary>
+    public bool HeadPoolCoversMap => HeadPoolInput is not { } t || (Tensors[t].Height == HeadPoolWindow && Tensors[t].Width == HeadPoolWindow);
+
+    int? HeadPoolInput => HeadPoolTensor is { } head
+        ? Ops.OfType<PoolOp>().First(p => p.Output.Tensor == head).Input.Tensor : null;
+
+    /// <summary>Throws <see cref="InputSizeException"/> when logits are asked for at a size the head's fixed 7x7 pool
+    /// does not fit (<see cref="HeadPoolCoversMap"/>): the message names the sizes that classify.</summary>
+    public void CheckClassifierSize()
+    {
+        if (HeadPoolCoversMap) return;
+        var (low, high) = ClassifierSizes();
+        throw new InputSizeException(
+            $"input {InputHeight}x{InputWidth}: the {Config.Family} classifier pools the last map with a fixed {HeadPoolWindow}x{HeadPoolWindow} " +
+            $"window (upstream AvgPool2d({HeadPoolWindow})), so logits need a height and width of {low}..{high} pixels (a {HeadPoolWindow}x{HeadPoolWindow} last map); " +
+            $"backbone maps and embeddings work at any size of at least {InputShapes.MinSize}", InputHeight, InputWidth);
+    }
+
+    /// <summary>The input sides (from..to, the same for height and width) at which the head's pool reads a 7x7 map.</summary>
+    public (int From, int To) ClassifierSizes()
+    {
+        var canonical = Canonical;
+        if (canonical.HeadPoolInput is not { } input) return (InputShapes.MinSize, InputShapes.MaxSize);
+        int from = 0, to = 0;
+        for (int size = InputShapes.MinSize; size <= 4 * InputSize; size++)
+        {
+            if (InputShapes.Propagate(canonical, size, InputShapes.MinSize)[input].Height != HeadPoolWindow) continue;
+            if (from == 0) from = size;
+            to = size;
+        }
+        return (from, to);
+    }
+
     /// <summary>The id of the input tensor.</summary>
     public const int InputTensor = 0;
     /// <summary>The input image: <see cref="InputChannels"/> (B, G, R) planes of <see cref="InputSize"/> x <see cref="InputSize"/> pixels.</summary>
@@ -49,7 +123,7 @@ public sealed class NetworkGraph
         return null;
     }
 
-    /// <summary>Multiply-adds of convolutions and linear layers per 224x224 image.</summary>
+    /// <summary>Multiply-adds of convolutions and linear layers per image (at this graph's input size).</summary>
     public long Macs => Ops.Sum(o => o.Macs(this));
 
     /// <summary>Parameters of the upstream model (batch-norm weight and bias counted, running statistics not).</summary>

@@ -43,9 +43,10 @@ public static class StageOutputs
             throw new InvalidStageException($"stage {stage} is not a backbone stage: valid stages are {First}..{Last} (C{First}..C{Last}, strides 4..32)");
     }
 
-    /// <summary>The graph tensor holding Ck.</summary>
+    /// <summary>The graph tensor holding Ck (the same id at every input size: found in the 224x224 graph).</summary>
     public static int Tensor(NetworkGraph graph, int stage)
     {
+        graph = graph.Canonical;
         int size = NetworkGraph.InputSize / Stride(stage);
         int found = -1;
         foreach (int t in graph.StageEnds)

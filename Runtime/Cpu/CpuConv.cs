@@ -21,6 +21,8 @@ internal sealed unsafe class CpuConv : CpuOp
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
+    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
+    readonly bool _ownsPacked;
     readonly int[] _sources;
     float* _x, _y;
     int _n, _parts;
@@ -29,9 +31,12 @@ internal sealed unsafe class CpuConv : CpuOp
     /// <summary>Floats of phase planes a band aims at (192 KiB).</summary>
     const int PlanesTarget = 48 * 1024;
 
-    public CpuConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
+    public CpuConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
+        PackedWeights? packed = null)
         : base(op, path)
     {
+        _packed = packed ?? new PackedWeights();
+        _ownsPacked = packed is null;
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
@@ -58,10 +63,8 @@ internal sealed unsafe class CpuConv : CpuOp
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_coutG, _kdim);
-        _weights = new NativeBuffer(_groupFloats * _groups);
-        for (int g = 0; g < _groups; g++)
-            Gemm.PackWeights(w.AsSpan(g * _coutG * _kdim, _coutG * _kdim), _kdim, _coutG, _kdim, _weights.Pointer + g * _groupFloats);
-        _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
+        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _coutG, _kdim);
+        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
 
         // Bands: as many output rows as keep the band's planes near the target, at least 8 bands when the map has rows
         // for them (work for the threads at batch 1), all with the same geometry (the last one padded).
@@ -141,8 +144,7 @@ internal sealed unsafe class CpuConv : CpuOp
 
     public override void Dispose()
     {
-        _weights.Dispose();
-        _bias.Dispose();
+        if (_ownsPacked) _packed.Dispose();
         _rowOffsets.Dispose();
     }
 }

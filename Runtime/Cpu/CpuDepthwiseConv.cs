@@ -20,13 +20,18 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias;
     readonly StridedRows _rows;
+    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
+    readonly bool _ownsPacked;
     readonly int[] _sources;
     float* _x, _y;
     int _n, _parts;
 
-    public CpuDepthwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
+    public CpuDepthwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
+        PackedWeights? packed = null)
         : base(op, path)
     {
+        _packed = packed ?? new PackedWeights();
+        _ownsPacked = packed is null;
         if (!op.IsDepthwise) throw new ArgumentException($"{op.Name}: not a depthwise convolution");
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
         if (op.Kernel is not (3 or 5 or 7)) throw new ArgumentException($"{op.Name}: kernel {op.Kernel} (3, 5 or 7 supported)");
@@ -49,8 +54,8 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         _output = op.Output.Tensor;
         _act = op.Activation;
         _sources = Sources(op.Input.View, _c);
-        _weights = NativeBuffer.From(weights[op.Name + ".weight"]);
-        _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
+        _weights = _packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
+        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
     }
 
@@ -348,8 +353,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
 
     public override void Dispose()
     {
-        _weights.Dispose();
-        _bias.Dispose();
+        if (_ownsPacked) _packed.Dispose();
         _rows.Dispose();
     }
 }

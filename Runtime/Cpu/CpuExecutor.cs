@@ -10,18 +10,18 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// The SIMD CPU engine (<c>--backend cpu</c>): runs a <see cref="NetworkGraph"/> with its own vectorised ops
 /// (<see cref="CpuOp"/>; AVX-512, AVX2 or scalar, see <see cref="CpuFeatures"/>) on a persistent worker pool, in
 /// NCHW like the graph, intermediates in one native arena laid out by a <see cref="MemoryPlan"/> (plans cached per
-/// batch size and output set, at most 16; the input has no place in it, see <see cref="Run"/>). Weights are repacked once at load. A warmed-up run allocates only the arrays it
+/// input size, batch size and output set, at most 16; the input has no place in it, see <see cref="Run"/>). Weights are
+/// repacked once at load and shared by the ops of every input size (<see cref="CpuShape"/>: ops made per size, at most
+/// <see cref="MaxShapes"/> sizes kept). A warmed-up run allocates only the arrays it
 /// returns (nothing, through the span API): the input is read in place, the arena and scratch are reused.
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
 internal sealed unsafe class CpuExecutor : INetworkExecutor
 {
     readonly NetworkGraph _graph;
-    readonly NetworkGraph _fusedGraph;
-    readonly HashSet<int> _fusedAway = [];
-    readonly Dictionary<GraphOp, ResidualAdd> _fusions = new(ReferenceEqualityComparer.Instance);
-    readonly Dictionary<GraphOp, CpuOp> _ops = new(ReferenceEqualityComparer.Instance);
-    readonly List<(int Batch, int[] Outputs, MemoryPlan Plan, Step[] Steps)> _plans = [];
+    readonly ModelWeights _weightsSource;
+    readonly PackedWeights _packed = new();
+    readonly List<CpuShape> _shapes = [];   // most recently used last
     readonly CpuWorkerPool _pool;
     readonly NativeBuffer _pointers;
     readonly long _weightBytes;
@@ -35,24 +35,22 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         _graph = weights.Graph;
+        _weightsSource = weights;
         Path = CpuFeatures.Current;
         var watch = Stopwatch.StartNew();
         try
         {
-            foreach (var op in _graph.Ops)
-            {
-                var cpu = Create(op, _graph.Tensors, weights.Tensors, Path);
-                _ops[op] = cpu;
-                _weightBytes += cpu.WeightBytes;
-            }
-            _fusedGraph = Fuse(_graph);
+            var shape = new CpuShape(_graph, weights.Tensors, Path, _packed);
+            _shapes.Add(shape);
+            _weightBytes = shape.Ops.Values.Sum(o => o.WeightBytes);
             _pool = new CpuWorkerPool(threads == 0 ? Environment.ProcessorCount : threads);
-            _pool.EnsureScratch(_ops.Values.Max(o => o.ScratchFloats));
+            _pool.EnsureScratch(shape.ScratchFloats);
             _pointers = new NativeBuffer(_graph.Tensors.Count * (long)(sizeof(nint) / sizeof(float)));
         }
         catch
         {
-            foreach (var op in _ops.Values) op.Dispose();
+            foreach (var shape in _shapes) shape.Dispose();
+            _packed.Dispose();
             _pool?.Dispose();
             throw;
         }
@@ -61,12 +59,18 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     }
 
     /// <summary>The op implementing <paramref name="op"/> on <paramref name="path"/>.</summary>
-    internal static CpuOp Create(GraphOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path) => op switch
+    /// <param name="op">The graph op.</param>
+    /// <param name="tensors">The graph's tensors at the input size the op is made for.</param>
+    /// <param name="weights">The converted weights.</param>
+    /// <param name="path">The instruction path.</param>
+    /// <param name="packed">Repacked weights shared with the ops of other input sizes (null: the op owns its own).</param>
+    internal static CpuOp Create(GraphOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
+        PackedWeights? packed = null) => op switch
     {
-        ConvOp c when c.IsPointwise => new CpuPointwiseConv(c, tensors, weights, path),
-        ConvOp c when c.IsDepthwise => new CpuDepthwiseConv(c, tensors, weights, path),
-        ConvOp c => new CpuConv(c, tensors, weights, path),
-        LinearOp l => new CpuLinear(l, tensors, weights, path),
+        ConvOp c when c.IsPointwise => new CpuPointwiseConv(c, tensors, weights, path, packed),
+        ConvOp c when c.IsDepthwise => new CpuDepthwiseConv(c, tensors, weights, path, packed),
+        ConvOp c => new CpuConv(c, tensors, weights, path, packed),
+        LinearOp l => new CpuLinear(l, tensors, weights, path, packed),
         PoolOp { Kind: PoolKind.GlobalAverage } p => new CpuGlobalAvgPool(p, tensors, path),
         PoolOp p => new CpuPool3x3(p, tensors, path),
         ScaleOp s => new CpuScale(s, tensors, path),
@@ -99,10 +103,10 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
 
     /// <summary>The input is read in place (pinned for the call, never copied): no op writes it. Allocates nothing once
     /// this batch size and output set have a plan and the arena is large enough.</summary>
-    public void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination)
+    public void Run(ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (plan, steps) = PlanFor(n, outputs);
+        var (plan, steps) = PlanFor(n, sized, outputs);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
         EnsureArena(plan);
@@ -136,10 +140,10 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     }
 
     /// <summary>For the CPU "resident" only means no output copy: the input is read in place by <see cref="Run"/> too.</summary>
-    public TimeSpan[] TimeResident(float[] input, int n, int runs)
+    public TimeSpan[] TimeResident(float[] input, int n, NetworkGraph sized, int runs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (plan, steps) = PlanFor(n, [_graph.OutputTensor]);
+        var (plan, steps) = PlanFor(n, sized, [_graph.OutputTensor]);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
         EnsureArena(plan);
@@ -160,62 +164,49 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         return times;
     }
 
-    /// <summary>The cached plan and steps for this batch size and output set (found without allocating).</summary>
-    internal (MemoryPlan Plan, Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs)
+    /// <summary>The most input sizes whose ops are kept (a detector usually feeds one or a few sizes; the least
+    /// recently used size's ops are freed, the shared weights stay).</summary>
+    public const int MaxShapes = 4;
+
+    /// <summary>The cached plan and steps for this batch size and output set at the 224x224 input (tests).</summary>
+    internal (MemoryPlan Plan, Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs) => PlanFor(n, _graph, outputs);
+
+    /// <summary>The cached plan and steps for this input size, batch size and output set (found without allocating).</summary>
+    internal (MemoryPlan Plan, Step[] Steps) PlanFor(int n, NetworkGraph sized, IReadOnlyList<int> outputs)
     {
-        foreach (var entry in _plans)
-        {
-            if (entry.Batch != n || entry.Outputs.Length != outputs.Count) continue;
-            bool same = true;
-            for (int i = 0; i < outputs.Count && same; i++) same = entry.Outputs[i] == outputs[i];
-            if (same) return (entry.Plan, entry.Steps);
-        }
-        // Keep the cache small: plans of other batch sizes are rarely reused once a caller settles on one.
-        if (_plans.Count >= 16) _plans.Clear();
-        bool needsBranch = false;
-        foreach (int t in outputs) needsBranch |= _fusedAway.Contains(t);
-        var plan = MemoryPlanner.Plan(needsBranch ? _graph : _fusedGraph, n, outputs, inputInArena: false);
+        var shape = ShapeFor(sized);
+        if (shape.Find(n, outputs) is { } found) return found;
+        var (plan, steps) = shape.Plan(n, outputs);
         // The ops index with long (or int products bounded by the input, itself one array); what limits the batch is
         // that the input and each requested tensor are one .NET array.
         BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, long.MaxValue, "the cpu backend");
-        var steps = plan.Ops.Select(op => op is FusedConvAddOp f
-            ? new Step(_ops[f.Conv], _fusions[f])
-            : new Step(_ops[op], null)).ToArray();
-        _plans.Add((n, outputs.ToArray(), plan, steps));
+        shape.Add(n, outputs, plan, steps);
         return (plan, steps);
     }
 
-    /// <summary>
-    /// The graph with each residual add fused into the 1x1 convolution just before it (V1's residual blocks), where
-    /// the convolution's output is read by that add alone: one <see cref="FusedConvAddOp"/> reading the convolution's
-    /// input and the residual and writing the add's output, so the memory planner sees when that output is really
-    /// written. Plans use it unless the caller asks for a fused-away tensor.
-    /// </summary>
-    NetworkGraph Fuse(NetworkGraph graph)
+    /// <summary>The ops of <paramref name="sized"/>'s input size, made (sharing the packed weights) when it is new.</summary>
+    CpuShape ShapeFor(NetworkGraph sized)
     {
-        var ops = new List<GraphOp>();
-        for (int i = 0; i < graph.Ops.Count; i++)
+        for (int i = _shapes.Count - 1; i >= 0; i--)
         {
-            var op = graph.Ops[i];
-            if (op is ConvOp conv && _ops[conv] is CpuPointwiseConv cpu && i + 1 < graph.Ops.Count && graph.Ops[i + 1] is AddOp add
-                && conv.Output.Tensor != graph.OutputTensor
-                && graph.Ops.Count(o => o.Inputs.Any(r => r.Tensor == conv.Output.Tensor)) == 1
-                && cpu.FusableWith(add, graph.Tensors) is { } residual)
+            var s = _shapes[i];
+            if (s.Height != sized.InputHeight || s.Width != sized.InputWidth) continue;
+            if (i != _shapes.Count - 1)
             {
-                var fused = new FusedConvAddOp(conv, add, add.A.Tensor == conv.Output.Tensor ? add.B : add.A);
-                _fusions[fused] = residual;
-                _fusedAway.Add(conv.Output.Tensor);
-                ops.Add(fused);
-                i++;
-                continue;
+                _shapes.RemoveAt(i);
+                _shapes.Add(s);
             }
-            ops.Add(op);
+            return s;
         }
-        return new NetworkGraph
+        var shape = new CpuShape(sized, _weightsSource.Tensors, Path, _packed);
+        if (_shapes.Count >= MaxShapes)
         {
-            Config = graph.Config, Tensors = graph.Tensors, Ops = ops, OutputTensor = graph.OutputTensor,
-            NamedTensors = graph.NamedTensors, UpstreamAliases = graph.UpstreamAliases,
-        };
+            _shapes[0].Dispose();
+            _shapes.RemoveAt(0);
+        }
+        _shapes.Add(shape);
+        _pool.EnsureScratch(shape.ScratchFloats);
+        return shape;
     }
 
     /// <summary>One op of a pass, or a 1x1 convolution fused with the residual add after it.</summary>
@@ -256,7 +247,8 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         if (_disposed) return;
         _disposed = true;
         _pool.Dispose();
-        foreach (var op in _ops.Values) op.Dispose();
+        foreach (var shape in _shapes) shape.Dispose();
+        _packed.Dispose();
         _arena?.Dispose();
         _pointers.Dispose();
     }

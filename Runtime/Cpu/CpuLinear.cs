@@ -18,12 +18,17 @@ internal sealed unsafe class CpuLinear : CpuOp
     readonly NativeBuffer _weights;
     readonly NativeBuffer? _bias;
     readonly int[] _sources;
+    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
+    readonly bool _ownsPacked;
     float* _x, _y;
     int _n, _parts;
 
-    public CpuLinear(LinearOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
+    public CpuLinear(LinearOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
+        PackedWeights? packed = null)
         : base(op, path)
     {
+        _packed = packed ?? new PackedWeights();
+        _ownsPacked = packed is null;
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
         if (src.Height * src.Width != 1 || dst.Height * dst.Width != 1) throw new ArgumentException($"{op.Name}: linear layers take [C, 1, 1] tensors");
@@ -39,9 +44,15 @@ internal sealed unsafe class CpuLinear : CpuOp
         _sources = Sources(op.Input.View, _in);
         // Rows padded with zeros to whole vectors (the inputs are padded the same way in scratch): no tails.
         var w = weights[op.Name + ".weight"];
-        _weights = new NativeBuffer((long)_out * _stride);
-        for (int o = 0; o < _out; o++) w.AsSpan(o * _in, _in).CopyTo(new Span<float>(_weights.Pointer + (long)o * _stride, _in));
-        _bias = op.HasBias ? NativeBuffer.From(weights[op.Name + ".bias"]) : null;
+        (int inFeatures, int outFeatures, int stride) = (_in, _out, _stride);
+        _weights = _packed.Get(op.Name + ".weight", () =>
+        {
+            var packedWeights = new NativeBuffer((long)outFeatures * stride);
+            for (int o = 0; o < outFeatures; o++)
+                w.AsSpan(o * inFeatures, inFeatures).CopyTo(new Span<float>(packedWeights.Pointer + (long)o * stride, inFeatures));
+            return packedWeights;
+        });
+        _bias = op.HasBias ? _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"])) : null;
     }
 
     public override string Kernel => "Linear";
@@ -145,7 +156,6 @@ internal sealed unsafe class CpuLinear : CpuOp
 
     public override void Dispose()
     {
-        _weights.Dispose();
-        _bias?.Dispose();
+        if (_ownsPacked) _packed.Dispose();
     }
 }

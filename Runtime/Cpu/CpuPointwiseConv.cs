@@ -19,14 +19,19 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
+    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
+    readonly bool _ownsPacked;
     float* _x, _y;
     int _n, _colParts, _mParts;
     ResidualAdd? _residual;   // set for one pass by a fused op
     float* _r;
 
-    public CpuPointwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path)
+    public CpuPointwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
+        PackedWeights? packed = null)
         : base(op, path)
     {
+        _packed = packed ?? new PackedWeights();
+        _ownsPacked = packed is null;
         if (!op.IsPointwise) throw new ArgumentException($"{op.Name}: not a 1x1 stride-1 convolution");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
@@ -45,10 +50,8 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_mg, _k);
-        _weights = new NativeBuffer(_groupFloats * _groups);
-        for (int g = 0; g < _groups; g++)
-            Gemm.PackWeights(w.AsSpan(g * _mg * _k, _mg * _k), _k, _mg, _k, _weights.Pointer + g * _groupFloats);
-        _bias = NativeBuffer.From(weights[op.Name + ".bias"]);
+        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _mg, _k);
+        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
         // Offset of B's row k of group g within an image: the source channel's row.
         var sources = Sources(op.Input.View, op.InChannels);
         _rowOffsets = new NativeBuffer((long)op.InChannels * (sizeof(nint) / sizeof(float)));
@@ -186,8 +189,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 
     public override void Dispose()
     {
-        _weights.Dispose();
-        _bias.Dispose();
+        if (_ownsPacked) _packed.Dispose();
         _rowOffsets.Dispose();
     }
 }

@@ -11,7 +11,8 @@ namespace ShuffleNetGpu.Runtime.Execution;
 
 /// <summary>
 /// Runs a <see cref="NetworkGraph"/> on one accelerator: weights uploaded once, kernels compiled once (at construction),
-/// intermediates in one device arena laid out by a <see cref="MemoryPlan"/> (cached per batch size and output set),
+/// intermediates in one device arena laid out by a <see cref="MemoryPlan"/> (cached per input size, batch size and
+/// output set; every launch takes its shapes from the plan's graph, so any input size runs on the same kernels),
 /// each op a kernel launch on one stream.
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
@@ -46,7 +47,7 @@ sealed class GraphExecutor : INetworkExecutor
             _weights[c.Name + PackedSuffix] = accelerator.Allocate1D(packed);
             _weightBytes += packed.LongLength * sizeof(float);
         }
-        _plans = new PlanCache(_graph);
+        _plans = new PlanCache();
         PeakAllocatedBytes = AllocatedBytes;
     }
 
@@ -95,9 +96,9 @@ sealed class GraphExecutor : INetworkExecutor
     /// <summary>Runs <paramref name="n"/> images; copies the requested tensors ([n, C, H, W] each, NCHW) into
     /// <paramref name="destination"/>. The input is copied from the caller's span to the device, the outputs from the
     /// device into the caller's memory (the host cannot lend its memory to a kernel here).</summary>
-    public void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination)
+    public void Run(ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination)
     {
-        var plan = PlanFor(n, outputs);
+        var plan = PlanFor(n, sized, outputs);
         EnsureArena(plan);
         var stream = _accelerator.DefaultStream;
         var inputView = View(NetworkGraph.InputTensor);
@@ -127,9 +128,9 @@ sealed class GraphExecutor : INetworkExecutor
         stream.Synchronize();   // the host memory is complete only after the copies finish
     }
 
-    public TimeSpan[] TimeResident(float[] input, int n, int runs)
+    public TimeSpan[] TimeResident(float[] input, int n, NetworkGraph sized, int runs)
     {
-        var plan = PlanFor(n, [_graph.OutputTensor]);
+        var plan = PlanFor(n, sized, [_graph.OutputTensor]);
         EnsureArena(plan);
         var stream = _accelerator.DefaultStream;
         var times = new TimeSpan[runs];
@@ -150,10 +151,10 @@ sealed class GraphExecutor : INetworkExecutor
 
     /// <summary>The plan for this batch and outputs, refused before any upload or launch when a kernel could not index
     /// one of its tensors (the launchers' own check, <c>Checks.FitsInt</c>, would fire only mid-pass).</summary>
-    MemoryPlan PlanFor(int n, IReadOnlyList<int> outputs)
+    MemoryPlan PlanFor(int n, NetworkGraph sized, IReadOnlyList<int> outputs)
     {
-        var plan = _plans.Get(n, outputs);
-        BatchLimit.Check(_graph, plan.Ops, outputs, n, int.MaxValue, "the ILGPU backends (kernels index with int)");
+        var plan = _plans.Get(sized, n, outputs);
+        BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, int.MaxValue, "the ILGPU backends (kernels index with int)");
         return _plan = plan;
     }
 
@@ -203,13 +204,13 @@ sealed class GraphExecutor : INetworkExecutor
     void Launch(AcceleratorStream stream, GraphOp op, int n)
     {
         Launches++;
-        var dst = _graph.Tensors[op.Output.Tensor];
+        var dst = _plan!.Graph.Tensors[op.Output.Tensor];
         var output = View(op.Output.Tensor);
         switch (op)
         {
             case ConvOp c:
             {
-                var src = _graph.Tensors[c.Input.Tensor];
+                var src = _plan!.Graph.Tensors[c.Input.Tensor];
                 var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
                     Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
                 var (input, weight, bias) = (View(c.Input.Tensor), Weight(c.Name + ".weight"), Weight(c.Name + ".bias"));
@@ -226,7 +227,7 @@ sealed class GraphExecutor : INetworkExecutor
                 break;
             case PoolOp p:
             {
-                var src = _graph.Tensors[p.Input.Tensor];
+                var src = _plan!.Graph.Tensors[p.Input.Tensor];
                 var input = View(p.Input.Tensor);
                 if (p.Kind == PoolKind.GlobalAverage)
                 {
@@ -241,9 +242,9 @@ sealed class GraphExecutor : INetworkExecutor
             }
             case ScaleOp s:
             {
-                var src = _graph.Tensors[s.Input.Tensor];
+                var src = _plan!.Graph.Tensors[s.Input.Tensor];
                 var residual = s.Residual is { } r ? View(r.Tensor) : ArrayView<float>.Empty;
-                int rTotal = s.Residual is { } rr ? _graph.Tensors[rr.Tensor].Channels : 0;
+                int rTotal = s.Residual is { } rr ? _plan!.Graph.Tensors[rr.Tensor].Channels : 0;
                 var p = ScaleChannelsParams.Create(n, s.Channels, src.Height, src.Width, Map(s.Input.View), src.Channels,
                     s.Residual is not null, s.Residual is { } r2 ? Map(r2.View) : default, rTotal, dst.Channels, s.Output.ChannelOffset);
                 _kernels.ScaleChannels.Launch(stream, View(s.Input.Tensor), View(s.Gate.Tensor), residual, output, p, s.Activation);
@@ -251,15 +252,15 @@ sealed class GraphExecutor : INetworkExecutor
             }
             case AddOp a:
             {
-                var ta = _graph.Tensors[a.A.Tensor];
+                var ta = _plan!.Graph.Tensors[a.A.Tensor];
                 var p = AddActivationParams.Create(n, a.Channels, ta.Height, ta.Width, Map(a.A.View), ta.Channels,
-                    Map(a.B.View), _graph.Tensors[a.B.Tensor].Channels, dst.Channels, a.Output.ChannelOffset);
+                    Map(a.B.View), _plan!.Graph.Tensors[a.B.Tensor].Channels, dst.Channels, a.Output.ChannelOffset);
                 _kernels.AddActivation.Launch(stream, View(a.A.Tensor), View(a.B.Tensor), output, p, a.Activation);
                 break;
             }
             case CopyOp c:
             {
-                var src = _graph.Tensors[c.Input.Tensor];
+                var src = _plan!.Graph.Tensors[c.Input.Tensor];
                 var p = CopyChannelsParams.Create(n, c.Channels, src.Height, src.Width, Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
                 _kernels.CopyChannels.Launch(stream, View(c.Input.Tensor), output, p, c.Activation);
                 break;

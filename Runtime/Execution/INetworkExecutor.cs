@@ -1,3 +1,5 @@
+using ShuffleNetGpu.Networks.Graph;
+
 namespace ShuffleNetGpu.Runtime.Execution;
 
 /// <summary>
@@ -7,9 +9,10 @@ namespace ShuffleNetGpu.Runtime.Execution;
 /// </summary>
 interface INetworkExecutor : IDisposable
 {
-    /// <summary>Runs <paramref name="n"/> images (NCHW, N x 3 x 224 x 224, at least that many floats in
-    /// <paramref name="input"/>); copies the requested tensors ([n, C, H, W] each) into <paramref name="destination"/>.</summary>
-    void Run(ReadOnlySpan<float> input, int n, IReadOnlyList<int> outputs, RunOutputs destination);
+    /// <summary>Runs <paramref name="n"/> images (NCHW, N x 3 x H x W with H and W the input size of
+    /// <paramref name="sized"/>, at least that many floats in <paramref name="input"/>); copies the requested tensors
+    /// ([n, C, H, W] each, shapes from <paramref name="sized"/>) into <paramref name="destination"/>.</summary>
+    void Run(ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination);
 
     /// <summary>The most bytes the activation arena may take (null: no limit); a plan that needs more is refused with
     /// <see cref="Planning.ArenaMemoryException"/> before anything runs.</summary>
@@ -18,7 +21,7 @@ interface INetworkExecutor : IDisposable
     /// <summary>Runs the whole graph <paramref name="runs"/> times on <paramref name="input"/>, uploaded once, with no copy
     /// back, synchronising after each run; returns each run's time. This is what GPU frameworks usually report (the
     /// input already on the device), beside <see cref="Run"/>'s end-to-end time.</summary>
-    TimeSpan[] TimeResident(float[] input, int n, int runs);
+    TimeSpan[] TimeResident(float[] input, int n, NetworkGraph sized, int runs);
 
     /// <summary>How long preparing (compiling) the kernels took at load.</summary>
     TimeSpan CompileTime { get; }

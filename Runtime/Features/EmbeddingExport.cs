@@ -1,5 +1,6 @@
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Networks.Config;
+using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Runtime.IO;
 
@@ -28,8 +29,11 @@ public static class EmbeddingExport
     /// <param name="progress">Called with the number of files handled so far after each batch.</param>
     /// <param name="unreadable">Called with each file that cannot be read and why (it gets no row).</param>
     /// <param name="maxPixels">The decompression-bomb limit of <see cref="ImagePreprocessor.Load(string, bool, long)"/>.</param>
+    /// <param name="sizing">Null: each image preprocessed as upstream evaluation does (224 x 224). Otherwise each at its
+    /// own size (<see cref="DetectionPreprocessor"/>); consecutive images of one size share a forward pass.</param>
     public static EmbeddingExportResult Write(ShuffleNet net, string root, IReadOnlyList<string> files, string npyPath, int batchSize,
-        Action<int>? progress = null, Action<string, string>? unreadable = null, long maxPixels = ImagePreprocessor.DefaultMaxPixels)
+        Action<int>? progress = null, Action<string, string>? unreadable = null, long maxPixels = ImagePreprocessor.DefaultMaxPixels,
+        DetectionPreprocessing? sizing = null)
     {
         if (batchSize < 1) throw new ShuffleNetException($"batch size must be >= 1, got {batchSize}");
         if (!npyPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
@@ -45,20 +49,31 @@ public static class EmbeddingExport
             for (int start = 0; start < files.Count; start += batchSize)
             {
                 var batch = new List<float[]>();
+                (int H, int W) shape = (0, 0);
+                void Flush()
+                {
+                    if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray(), shape.H, shape.W));
+                    batch.Clear();
+                }
                 foreach (var file in files.Skip(start).Take(batchSize))
                 {
                     try
                     {
-                        batch.Add(ImagePreprocessor.Load(file, large, maxPixels));
+                        var (_, h, w, image) = sizing is null
+                            ? (1, ImagePreprocessor.OutputSize, ImagePreprocessor.OutputSize, ImagePreprocessor.Load(file, large, maxPixels))
+                            : NetworkInput.LoadAnySize(file, net.Config.Family, sizing, maxPixels);
+                        if ((h, w) != shape) Flush();
+                        shape = (h, w);
+                        batch.Add(image);
                         list.WriteLine(Path.GetRelativePath(root, file));
                     }
-                    catch (ShuffleNetException e)
+                    catch (ShuffleNetException e) when (e is not InputSizeException)
                     {
                         failed.Add((file, e.Message));
                         unreadable?.Invoke(file, e.Message);
                     }
                 }
-                if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray()));
+                Flush();
                 progress?.Invoke(Math.Min(start + batchSize, files.Count));
             }
         }
@@ -67,5 +82,24 @@ public static class EmbeddingExport
         rows.Finish();
         group.Commit();
         return new EmbeddingExportResult(rows.Rows, size, failed);
+    }
+
+    /// <summary>The embeddings of a float32 <c>.npy</c> batch of N x 3 x H x W (any size), to <paramref name="npyPath"/>
+    /// ([N, D]) and the file list beside it (line i: <c>input.npy[i]</c>), written together.</summary>
+    /// <exception cref="NpyFormatException">the input is not a float32 N x 3 x H x W .npy.</exception>
+    /// <exception cref="InputSizeException">H or W below 32.</exception>
+    public static EmbeddingExportResult WriteBatch(ShuffleNet net, string inputNpy, string npyPath)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        if (!npyPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+            throw new ShuffleNetException($"{npyPath}: the embeddings file must end in .npy (the file list goes beside it as .txt)");
+        var (n, h, w, data) = NetworkInput.LoadAnySize(inputNpy, net.Config.Family, null);
+        var embeddings = net.Embed(data, h, w);
+        using var group = new AtomicFileWriter();
+        NpyFile.Write(group, npyPath, [n, net.EmbeddingSize], embeddings);
+        using (var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true))
+            for (int i = 0; i < n; i++) list.WriteLine($"{Path.GetFileName(inputNpy)}[{i}]");
+        group.Commit();
+        return new EmbeddingExportResult(n, net.EmbeddingSize, []);
     }
 }

@@ -30,4 +30,48 @@ public static class NetworkInput
             throw new NpyFormatException($"{path}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");
         return (shape[0], data);
     }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> at any size: a float32 <c>.npy</c> of shape [N, 3, H, W] (taken as it is), or an
+    /// image file: with <paramref name="options"/> null, preprocessed as upstream evaluation does (224 x 224, as
+    /// <see cref="Load"/>); otherwise at its own size by <see cref="DetectionPreprocessor"/>. For ShuffleNetV2.Large,
+    /// whose 224 x 224 mean image fits no other size, a detection input with no mean given gets the mean image's
+    /// per-channel averages. Returns the batch size, the height and width, and the N x 3 x H x W values.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="NpyFormatException">a bad .npy, or one whose shape is not N x 3 x H x W.</exception>
+    /// <exception cref="ImageFormatException">an image that cannot be read; an empty path or a directory.</exception>
+    /// <exception cref="ShuffleNetException">bad <paramref name="options"/>, or <paramref name="maxPixels"/> less than 1.</exception>
+    public static (int Batch, int Height, int Width, float[] Data) LoadAnySize(string path, ModelFamily family,
+        DetectionPreprocessing? options, long maxPixels = ImagePreprocessor.DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        bool npy = path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+        if (!npy && options is null)
+        {
+            var (n, data) = Load(path, family, maxPixels);
+            return (n, ImagePreprocessor.OutputSize, ImagePreprocessor.OutputSize, data);
+        }
+        InputFile.Require(path, npy ? "a .npy batch" : "a .npy batch or an image file",
+            message => npy ? new NpyFormatException(message) : new ImageFormatException(message));
+        ImagePreprocessor.CheckMaxPixels(maxPixels);
+        if (!npy)
+        {
+            if (family == ModelFamily.Large && options!.Mean.All(m => m == 0)) options = options with { Mean = LargeChannelMeans() };
+            var (image, h, w) = DetectionPreprocessor.Load(path, options!, maxPixels);
+            return (1, h, w, image);
+        }
+        var (shape, values) = NpyFile.Read(path);
+        if (shape.Length != 4 || shape[0] < 1 || shape[1] != 3 || shape[2] < 1 || shape[3] < 1)
+            throw new NpyFormatException($"{path}: shape ({string.Join(", ", shape)}) is not N x 3 x H x W");
+        return (shape[0], shape[2], shape[3], values);
+    }
+
+    /// <summary>The average of each (B, G, R) plane of ShuffleNetV2.Large's 224 x 224 mean image.</summary>
+    public static float[] LargeChannelMeans()
+    {
+        var mean = ImagePreprocessor.LargeMean;
+        int plane = mean.Length / 3;
+        return [.. Enumerable.Range(0, 3).Select(c => (float)mean.AsSpan(c * plane, plane).ToArray().Average())];
+    }
 }

@@ -2,19 +2,20 @@ using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Runtime.Planning;
 
-/// <summary>Memory plans of one graph by batch size and output set, so a repeated run plans nothing.</summary>
-sealed class PlanCache(NetworkGraph graph)
+/// <summary>Memory plans by input size, batch size and output set, so a repeated run plans nothing.</summary>
+sealed class PlanCache
 {
-    readonly Dictionary<(int Batch, string Outputs), MemoryPlan> _plans = [];
+    readonly Dictionary<(int Height, int Width, int Batch, string Outputs), MemoryPlan> _plans = [];
 
-    public MemoryPlan Get(int batch, IReadOnlyList<int> outputs)
+    /// <summary>The plan for <paramref name="batch"/> images of <paramref name="sized"/>'s input size producing <paramref name="outputs"/>.</summary>
+    public MemoryPlan Get(NetworkGraph sized, int batch, IReadOnlyList<int> outputs)
     {
-        var key = (batch, string.Join(',', outputs));
+        var key = (sized.InputHeight, sized.InputWidth, batch, string.Join(',', outputs));
         if (!_plans.TryGetValue(key, out var plan))
         {
-            // Keep the cache small: plans of other batch sizes are rarely reused once a caller settles on one.
+            // Keep the cache small: plans of other sizes are rarely reused once a caller settles on one or a few.
             if (_plans.Count >= 16) _plans.Clear();
-            _plans[key] = plan = MemoryPlanner.Plan(graph, batch, outputs);
+            _plans[key] = plan = MemoryPlanner.Plan(sized, batch, outputs);
         }
         return plan;
     }

@@ -66,9 +66,10 @@ public sealed class FeaturesCommandTests : IDisposable
     public void AnNpyOfTheWrongShapeIsRefused()
     {
         string input = Path.Combine(_dir, "small.npy");
-        NpyFile.Write(input, [1, 3, 32, 32], new float[3 * 32 * 32]);
+        // Any N x 3 x H x W is taken (issue 13); four channels are not.
+        NpyFile.Write(input, [1, 4, 32, 32], new float[4 * 32 * 32]);
         var (code, _, err) = CliRunner.Run("features", "--model", Fixtures.Checkpoint(Id), input, "-o", Path.Combine(_dir, "out"), "--backend", "cpu");
         Assert.Equal(1, code);
-        Assert.Contains("N x 3 x 224 x 224", err);
+        Assert.Contains("is not N x 3 x H x W", err);
     }
 }

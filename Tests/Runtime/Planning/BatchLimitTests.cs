@@ -26,11 +26,11 @@ public class BatchLimitTests
         long weightBytes = executor.AllocatedBytes;
 
         // The check needs no input: a batch of 669 is refused before the (one-float) input is looked at.
-        var e = Assert.Throws<BatchSizeException>(() => executor.Run(new float[1], 669, [weights.Graph.OutputTensor], new RunOutputs(new float[1])));
+        var e = Assert.Throws<BatchSizeException>(() => executor.Run(new float[1], 669, weights.Graph, [weights.Graph.OutputTensor], new RunOutputs(new float[1])));
         Assert.Equal(668, e.MaxBatch);
         Assert.Contains("batch 669", e.Message);
         Assert.Contains("largest batch that works for this model is 668", e.Message);
-        Assert.Throws<BatchSizeException>(() => executor.TimeResident(new float[1], 669, 1));
+        Assert.Throws<BatchSizeException>(() => executor.TimeResident(new float[1], 669, weights.Graph, 1));
         Assert.Equal(0, executor.Launches);
         Assert.Equal(weightBytes, executor.AllocatedBytes);   // no arena
         Assert.Equal(weightBytes, executor.PeakAllocatedBytes);
@@ -62,7 +62,7 @@ public class BatchLimitTests
         Assert.True(perImage > NetworkGraph.InputChannels * NetworkGraph.InputSize * NetworkGraph.InputSize);
         int max = (int)(Array.MaxLength / perImage);
         long before = cpu.AllocatedBytes;
-        var e = Assert.Throws<BatchSizeException>(() => cpu.Run(new float[1], max + 1, [stem], new RunOutputs(new float[1])));
+        var e = Assert.Throws<BatchSizeException>(() => cpu.Run(new float[1], max + 1, graph, [stem], new RunOutputs(new float[1])));
         Assert.Equal(max, e.MaxBatch);
         Assert.Contains($"largest batch that works for this model is {max}", e.Message);
         Assert.Equal(before, cpu.AllocatedBytes);   // no arena
