@@ -21,9 +21,10 @@ static class EvalCommand
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 16, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var shard = ShardOption.Create();
         var command = new Command("eval", "Top-1 and top-5 accuracy, images per second and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend, threads,
+            model, dir, labels, batch, backend, threads, shard,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +36,7 @@ static class EvalCommand
             if (weights.IsGenerated) error.WriteLine($"warning: {modelName}: {ModelSource.GeneratedWarning}");
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
             int classes = net.Config.NumClasses;
-            var samples = Samples(root, parse.GetValue(labels)!, classes);
+            var samples = Shard.Select(parse.GetValue(shard), Samples(root, parse.GetValue(labels)!, classes));
             bool large = net.Config.Family == ModelFamily.Large;
 
             int top1 = 0, top5 = 0, done = 0;

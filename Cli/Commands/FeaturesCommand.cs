@@ -35,20 +35,22 @@ static class FeaturesCommand
             Required = true,
         };
         var backend = BackendOption.Create();
+        var shard = ShardOption.Create();
         var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval.")
         {
-            model, input, stages, embedding, outDir, backend,
+            model, input, stages, embedding, outDir, backend, shard,
         };
         command.SetAction(parse =>
         {
             int[] wanted = parse.GetValue(stages)!;
             bool withEmbedding = parse.GetValue(embedding);
             if (wanted.Length == 0 && !withEmbedding) throw new UsageException("--stages: empty, and --embedding is not given: nothing to write");
-            string dir = parse.GetValue(outDir)!, inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
+            string dir = ShardPath.For(parse.GetValue(outDir)!, parse.GetValue(shard)), inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
             var owned = StageOutputs.All.Select(k => $"c{k}").Append("embedding").Select(name => Path.Combine(dir, name + ".npy")).ToList();
             foreach (var path in owned) OutputPath.RefuseInput("--output", path, inputPath, modelName);
             var weights = ModelSource.Weights(modelName);
-            var (_, batch) = NetworkInput.Load(inputPath, weights.Config.Family);
+            var (rows, all) = NetworkInput.Load(inputPath, weights.Config.Family);
+            var batch = Shard.SelectRows(parse.GetValue(shard), rows, all); // a shard: its slice of the batch's rows
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend));
             var maps = net.Features(batch, wanted, withEmbedding);
             Directory.CreateDirectory(dir);
