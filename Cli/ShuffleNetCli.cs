@@ -30,6 +30,7 @@ public static class ShuffleNetCli
             FeaturesCommand.Create(output),
             EmbedCommand.Create(output, error),
             ServeCommand.Create(output),
+            MergeCommand.Create(output),
         };
         var parse = root.Parse(args);
         // System.CommandLine answers a parse error with the whole help on stdout; here it is one line on stderr

@@ -1,5 +1,6 @@
 using ShuffleNetGpu.Imaging.Decoding;
 using ShuffleNetGpu.Networks.Graph;
+using ShuffleNetGpu.Networks.IO;
 
 namespace ShuffleNetGpu.Imaging;
 

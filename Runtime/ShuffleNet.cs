@@ -361,7 +361,7 @@ public sealed partial class ShuffleNet : IDisposable
     public async Task<float[]> RunAsync(float[] batch, CancellationToken cancellationToken = default)
     {
         int n = BatchSize(batch);
-        var output = NewOutput(n, Graph.OutputTensor);
+        var output = NewOutput(n, Graph, Graph.OutputTensor);
         await RunAsync(batch, output, cancellationToken).ConfigureAwait(false);
         return output;
     }

@@ -26,16 +26,17 @@ static class ClassifyCommand
         {
             Description = "A text file naming the classes, one label per line, as many lines as the model has classes (default: ImageNet's names for a 1000-class model, else class numbers).",
         };
+        var shard = ShardOption.Create();
         var quiet = QuietOption.Create();
         var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K labels.")
         {
-            model, images, top, batch, backend, threads, json, maxPixels, labels, quiet,
+            model, images, top, batch, backend, threads, json, maxPixels, labels, quiet, shard,
         };
         command.SetAction(parse =>
         {
             int k = parse.GetValue(top), batchSize = parse.GetValue(batch);
             bool asJson = parse.GetValue(json);
-            var files = Expand(parse.GetValue(images)!);
+            var files = Shard.Select(parse.GetValue(shard), Expand(parse.GetValue(images)!));
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));

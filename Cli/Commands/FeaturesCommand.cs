@@ -36,6 +36,7 @@ static class FeaturesCommand
             Required = true,
         };
         var backend = BackendOption.Create();
+        var shard = ShardOption.Create();
         var png = new Option<string?>("--png")
         {
             Description = "Also draw each stage map (channel mean) as a heat map over the input image into this folder: c2.png ... (c2-1.png ... for image 1 of a batch).",
@@ -43,7 +44,7 @@ static class FeaturesCommand
         var sizing = new InputSizeOptions();
         var command = new Command("features", "Write the backbone feature maps C2..C5 (strides 4..32) and optionally the pooled embedding, for detection or retrieval, at any input size.")
         {
-            model, input, stages, embedding, outDir, backend, png,
+            model, input, stages, embedding, outDir, backend, png, shard,
         };
         foreach (var option in sizing.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -51,12 +52,14 @@ static class FeaturesCommand
             int[] wanted = parse.GetValue(stages)!;
             bool withEmbedding = parse.GetValue(embedding);
             if (wanted.Length == 0 && !withEmbedding) throw new UsageException("--stages: empty, and --embedding is not given: nothing to write");
-            string dir = parse.GetValue(outDir)!, inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
+            string dir = ShardPath.For(parse.GetValue(outDir)!, parse.GetValue(shard)), inputPath = parse.GetValue(input)!, modelName = parse.GetValue(model)!;
             var owned = StageOutputs.All.Select(k => $"c{k}").Append("embedding").Select(name => Path.Combine(dir, name + ".npy")).ToList();
             foreach (var path in owned) OutputPath.RefuseInput("--output", path, inputPath, modelName);
             var preprocessing = sizing.Read(parse);
             var weights = ModelSource.Weights(modelName);
-            var (n, height, width, batch) = NetworkInput.LoadAnySize(inputPath, weights.Config.Family, preprocessing);
+            var (rows, height, width, all) = NetworkInput.LoadAnySize(inputPath, weights.Config.Family, preprocessing);
+            var batch = Shard.SelectRows(parse.GetValue(shard), rows, all); // a shard: its slice of the batch's rows
+            int n = batch.Length / (3 * height * width);
             using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend));
             var maps = net.Features(batch, height, width, wanted, withEmbedding);
             output.WriteLine($"input: {n} x 3 x {height} x {width}");

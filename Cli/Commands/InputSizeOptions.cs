@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Networks.Graph;
-using ShuffleNetGpu.Runtime.Imaging;
+using ShuffleNetGpu.Imaging;
 
 namespace ShuffleNetGpu.Cli.Commands;
 

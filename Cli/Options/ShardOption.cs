@@ -14,6 +14,18 @@ public readonly record struct Shard(int Index, int Count)
         return [.. sorted.Skip(start).Take(end - start)];
     }
 
+    /// <summary><paramref name="all"/> itself when <paramref name="shard"/> is null (an unsharded run), else the shard's slice.</summary>
+    public static List<T> Select<T>(Shard? shard, List<T> all) => shard is { } s ? [.. s.Slice(all)] : all;
+
+    /// <summary>The shard's slice of the <paramref name="rows"/> equal rows of <paramref name="data"/> (all of it when unsharded).</summary>
+    public static float[] SelectRows(Shard? shard, int rows, float[] data)
+    {
+        if (shard is not { } s) return data;
+        int size = data.Length / rows, start = (int)((long)s.Index * rows / s.Count), end = (int)((long)(s.Index + 1) * rows / s.Count);
+        return data.AsSpan(start * size, (end - start) * size).ToArray();
+    }
+
+    /// <inheritdoc/>
     public override string ToString() => $"{Index}/{Count}";
 }
 
