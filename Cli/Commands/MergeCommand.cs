@@ -18,8 +18,8 @@ static class MergeCommand
             path => { var (shards, maps) = FeatureMapMerge.Write(path); return string.Join(Environment.NewLine, maps.Select(m => $"{m.Path}: {string.Join(" x ", m.Shape)}")) + $"{Environment.NewLine}{path}: {maps.Count} maps from {shards} shards"; }));
         command.Subcommands.Add(Kind("classify", "a file: joins the saved standard outputs NAME.shard-K-of-N.EXT of classify (text or --json), in shard order.", output,
             path => { var shards = ShardSet.Find(path, folders: false); AtomicFileWriter.Write(path, s => { foreach (var f in shards) s.Write(File.ReadAllBytes(f)); }); return $"{path}: {shards.Count} shards joined"; }));
-        command.Subcommands.Add(Kind("eval", "a file: joins the saved standard outputs NAME.shard-K-of-N.EXT of eval: counts summed, top-1/top-5 recomputed, the speed line left out.", output,
-            path => { var (shards, done, unreadable) = EvalResultMerge.Write(path); return $"{path}: {done} evaluated, {unreadable} unreadable, from {shards} shards"; }));
+        command.Subcommands.Add(Kind("eval", "a file: joins the saved outputs NAME.shard-K-of-N.EXT of eval --json: counts summed overall and per class, top-1/top-5 recomputed, seconds and images/s null.", output,
+            path => { var (shards, done, unreadable) = EvalJsonMerge.Write(path); return $"{path}: {done} evaluated, {unreadable} unreadable, from {shards} shards"; }));
         return command;
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ShuffleNetGpu.Runtime.IO;
 
 namespace ShuffleNetGpu.Tests.Cli;
@@ -81,21 +83,33 @@ public sealed class ShardedJobTests : IDisposable
         Assert.Equal(3, Directory.GetFiles(Path.Combine(_dir, "out")).Length);
     }
 
-    /// <summary>eval's text result (the format of this branch: images, top-1, top-5, speed, unreadable lines).</summary>
+    /// <summary>eval --json: counts summed overall and per class, lists joined in order; seconds and images/s cannot be
+    /// merged and are null. A text result is refused with a message saying to use --json.</summary>
     [Fact]
-    public void EvalShardsMergeIntoTheUnshardedResultLessTheSpeedLine()
+    public void EvalJsonShardsMergeIntoTheUnshardedResultLessItsTimings()
     {
         string images = ImageFolder();
-        // eval: counts summed; the speed line cannot be merged and is left out.
-        var whole = CliRunner.Run("eval", "--model", Model, images, "--labels", "index", "--backend", "cpu");
-        Assert.Contains("images: 7 evaluated, 1 unreadable", whole.Out);
+        var whole = CliRunner.Run("eval", "--model", Model, images, "--labels", "index", "--backend", "cpu", "--json");
+        Assert.True(whole.Code == 1, whole.Err);   // one unreadable file
+        var expected = JsonNode.Parse(whole.Out)!.AsObject();
+        Assert.Equal(7, (int)expected["images"]!);
+        expected["seconds"] = null;
+        expected["images_per_s"] = null;
         for (int k = 0; k < Shards; k++)
-            File.WriteAllText(Path.Combine(_dir, $"eval.shard-{k}-of-{Shards}.txt"),
-                CliRunner.Run("eval", "--model", Model, images, "--labels", "index", "--backend", "cpu", "--shard", $"{k}/{Shards}").Out);
-        var merge = CliRunner.Run("merge", "eval", Path.Combine(_dir, "eval.txt"));
+            File.WriteAllText(Path.Combine(_dir, $"eval.shard-{k}-of-{Shards}.json"),
+                CliRunner.Run("eval", "--model", Model, images, "--labels", "index", "--backend", "cpu", "--json", "--shard", $"{k}/{Shards}").Out);
+        var merge = CliRunner.Run("merge", "eval", Path.Combine(_dir, "eval.json"));
         Assert.True(merge.Code == 0, merge.Err);
-        string expected = string.Concat(whole.Out.Split('\n').Where(l => !l.StartsWith("speed: ")).Select(l => l + "\n"))[..^1];
-        Assert.Equal(expected, File.ReadAllText(Path.Combine(_dir, "eval.txt")));
+        Assert.Equal(expected.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine,
+            File.ReadAllText(Path.Combine(_dir, "eval.json")));
+
+        for (int k = 0; k < Shards; k++)
+            File.WriteAllText(Path.Combine(_dir, $"text.shard-{k}-of-{Shards}.txt"),
+                CliRunner.Run("eval", "--model", Model, images, "--labels", "index", "--backend", "cpu", "--shard", $"{k}/{Shards}").Out);
+        var refused = CliRunner.Run("merge", "eval", Path.Combine(_dir, "text.txt"));
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("run each shard with --json", refused.Err);
+        Assert.False(File.Exists(Path.Combine(_dir, "text.txt")));
     }
 
     [Fact]
@@ -137,9 +151,13 @@ public sealed class ShardedJobTests : IDisposable
         Assert.Equal(0, CliRunner.Run("merge", "embed", target).Code);
         Assert.Equal([6, 4], NpyFile.Read(target).Shape);
 
-        File.WriteAllText(Path.Combine(_dir, "r.shard-0-of-1.txt"), "images: 2 evaluated, 0 unreadable\nfoo\n");
-        var eval = CliRunner.Run("merge", "eval", Path.Combine(_dir, "r.txt"));
+        File.WriteAllText(Path.Combine(_dir, "r.shard-0-of-1.json"), "{\"model\": \"m\"");
+        var eval = CliRunner.Run("merge", "eval", Path.Combine(_dir, "r.json"));
         Assert.Equal(1, eval.Code);
-        Assert.Contains("r.shard-0-of-1.txt: line 2 is not part of eval's result: 'foo'", eval.Err);
+        Assert.Contains("r.shard-0-of-1.json: not valid JSON", eval.Err);
+        File.WriteAllText(Path.Combine(_dir, "r.shard-0-of-1.json"), "{\"model\": \"m\", \"device\": \"d\", \"images\": \"two\"}");
+        eval = CliRunner.Run("merge", "eval", Path.Combine(_dir, "r.json"));
+        Assert.Equal(1, eval.Code);
+        Assert.Contains("r.shard-0-of-1.json: 'images' is not a count", eval.Err);
     }
 }
