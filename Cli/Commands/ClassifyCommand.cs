@@ -69,7 +69,7 @@ static class ClassifyCommand
                 }
                 progress.Report(seen += chunk.Length);
             }
-            error.WriteLine(PipelineSpeed.Describe(pool, ran, engine.Elapsed, net.DeviceDescription));
+            if (!parse.GetValue(quiet)) error.WriteLine(PipelineSpeed.Describe(pool, ran, engine.Elapsed, net.DeviceDescription));
             if (failed.Count == 0) return 0;
             error.WriteLine($"error: {failed.Count} of {files.Count} images could not be read");
             return 1;

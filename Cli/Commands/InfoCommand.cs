@@ -7,6 +7,7 @@ using ShuffleNetGpu.Networks.Families;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Cost;
+using ShuffleNetGpu.Runtime.Execution;
 using ShuffleNetGpu.Runtime.Planning;
 
 namespace ShuffleNetGpu.Cli.Commands;
@@ -88,7 +89,7 @@ static class InfoCommand
         if (planBatch is int n)
         {
             var plan = MemoryPlanner.Plan(graph, n, [graph.OutputTensor]);
-            long weights = graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float);
+            long weights = DeviceWeights.Bytes(graph);   // as the ILGPU backends hold them (1x1 weights packed)
             row["memory"] = new JsonObject
             {
                 ["batch"] = n,

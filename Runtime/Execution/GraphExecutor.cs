@@ -35,15 +35,18 @@ sealed class GraphExecutor : INetworkExecutor
         _kernels = new KernelSet(accelerator, prepareAll: false);
         foreach (var op in _graph.Ops) Prepare(op);
         CompileTime = watch.Elapsed;
-        foreach (var spec in _graph.WeightSpecs())
+        // The blocked 1x1 kernel reads its weights re-laid out ([G][K][M], padded): packed once, here, and only the
+        // packed copy goes to the device.
+        var packedOps = _graph.Ops.OfType<ConvOp>().Where(DeviceWeights.IsPacked).ToList();
+        var unpacked = packedOps.Select(c => c.Name + ".weight").ToHashSet();
+        foreach (var spec in _graph.WeightSpecs().Where(s => !unpacked.Contains(s.Name)))
         {
             _weights[spec.Name] = accelerator.Allocate1D(weights[spec.Name]);
             _weightBytes += spec.Elements * sizeof(float);
         }
-        // The blocked 1x1 kernel reads its weights re-laid out ([G][K][M], padded): packed once, here.
-        foreach (var c in _graph.Ops.OfType<ConvOp>().Where(c => c.IsPointwise && c.Input.View.ShuffleGroups <= 1))
+        foreach (var c in packedOps)
         {
-            var packed = BlockedPointwiseConv2d.PackWeights(weights[c.Name + ".weight"], PointwiseShape(c, 1));
+            var packed = BlockedPointwiseConv2d.PackWeights(weights[c.Name + ".weight"], DeviceWeights.PointwiseShape(_graph, c));
             _weights[c.Name + PackedSuffix] = accelerator.Allocate1D(packed);
             _weightBytes += packed.LongLength * sizeof(float);
         }
@@ -186,18 +189,9 @@ sealed class GraphExecutor : INetworkExecutor
     ArrayView<float> View(int tensor) => _arena!.View.SubView(_plan!.OffsetOf(tensor), _plan.ElementsOf(tensor));
     const string PackedSuffix = ".weight.packed";
 
-    /// <summary>The shape a pointwise op's weights are packed for (the packing does not depend on the batch or map size).</summary>
-    ConvParams PointwiseShape(ConvOp c, int n)
-    {
-        var src = _graph.Tensors[c.Input.Tensor];
-        var dst = _graph.Tensors[c.Output.Tensor];
-        return ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
-            Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
-    }
-
     ArrayView<float> Weight(string name) => _weights[name].View.AsContiguous();
 
-    static ChannelMap Map(ChannelView v) =>
+    internal static ChannelMap Map(ChannelView v) =>
         new(v.Offset, v.Stride, v.ShuffleGroups > 1 ? v.ShuffleGroups : 0, v.ShuffleGroups > 1 ? v.ShuffleGroupSize : 0);
 
 
@@ -213,12 +207,12 @@ sealed class GraphExecutor : INetworkExecutor
                 var src = _plan!.Graph.Tensors[c.Input.Tensor];
                 var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
                     Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
-                var (input, weight, bias) = (View(c.Input.Tensor), Weight(c.Name + ".weight"), Weight(c.Name + ".bias"));
+                var (input, bias) = (View(c.Input.Tensor), Weight(c.Name + ".bias"));
                 if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
                     _kernels.BlockedPointwise.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
-                else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, weight, bias, output, p, c.Activation);
-                else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, weight, bias, output, p, c.Activation);
-                else _kernels.Conv2d.Launch(stream, input, weight, bias, output, p, c.Activation);
+                else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
+                else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
+                else _kernels.Conv2d.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 break;
             }
             case LinearOp l:

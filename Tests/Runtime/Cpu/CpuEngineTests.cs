@@ -120,12 +120,14 @@ public class CpuEngineTests(ITestOutputHelper log)
         using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
         var input = FullSizeTests.SyntheticImage();
         for (int i = 0; i < 3; i++) net.Run(input);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
+        // This thread only (the workers allocate nothing: SpanApiTests): a process-wide count also sees the tests beside this one.
+        long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++) net.Run(input);
-        long perRun = (GC.GetTotalAllocatedBytes(precise: true) - before) / 10;
+        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
         log.WriteLine($"{perRun} bytes per run");
-        // The logits (1000 floats) and the array holding them, plus object headers.
-        Assert.InRange(perRun, 4000, 4200);
+        // The logits (1000 floats) and the array holding them, plus object headers and a few small per-call objects
+        // (the arena, plans or scratch would be megabytes).
+        Assert.InRange(perRun, 4000, 4400);
         Assert.Equal(weights.Graph.Ops.Count, net.LastRunOps);
         Assert.True(net.AllocatedBytes > weights.Graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float));
     }
