@@ -28,10 +28,8 @@ static class ImagingAdapter
     /// <summary>Softmax of one image's logits, in double (as <c>classify</c> computes it), rounded to float.</summary>
     public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
     {
-        double max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
-        for (int i = 0; i < logits.Length; i++) probabilities[i] = (float)(Math.Exp(logits[i] - max) / sum);
+        var p = new double[logits.Length];
+        ShuffleNetGpu.Imaging.Classes.Softmax.Probabilities(logits, p);
+        for (int i = 0; i < p.Length; i++) probabilities[i] = (float)p[i];
     }
 }

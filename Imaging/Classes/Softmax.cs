@@ -9,12 +9,20 @@ public static class Softmax
     public static IReadOnlyList<(int Class, double Probability)> TopK(ReadOnlySpan<float> logits, int k)
     {
         CheckTop(k);
+        var p = new double[logits.Length];
+        Probabilities(logits, p);
+        return p.Select((v, i) => (Class: i, Probability: v)).OrderByDescending(x => x.Probability).ThenBy(x => x.Class).Take(k).ToList();
+    }
+
+    /// <summary>The softmax of one image's <paramref name="logits"/>, in double, into <paramref name="probabilities"/>
+    /// (the same length).</summary>
+    public static void Probabilities(ReadOnlySpan<float> logits, Span<double> probabilities)
+    {
         double max = double.NegativeInfinity;
         foreach (var v in logits) max = Math.Max(max, v);
-        var p = new double[logits.Length];
         double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += p[i] = Math.Exp(logits[i] - max);
-        return p.Select((v, i) => (Class: i, Probability: v / sum)).OrderByDescending(x => x.Probability).ThenBy(x => x.Class).Take(k).ToList();
+        for (int i = 0; i < logits.Length; i++) sum += probabilities[i] = Math.Exp(logits[i] - max);
+        for (int i = 0; i < logits.Length; i++) probabilities[i] /= sum;
     }
 
     /// <summary>Refuses a class count below 1.</summary>
