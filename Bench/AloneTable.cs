@@ -5,7 +5,7 @@ namespace ShuffleNetGpu.Bench;
 
 /// <summary>
 /// The table of scripts/cpu-vs-ort.sh: <c>alone-table DIR</c> reads every <see cref="AloneResult"/> file in DIR (one per
-/// engine, model, batch and round, each measured in its own process) and prints, per model and batch, images/s from the
+/// engine, model, batch and round, each measured in its own process; rows in the files' name order) and prints, per model and batch, images/s from the
 /// best round's median (the least disturbed round), the ratio of ours to ONNX Runtime's, the ratio in each round
 /// (rounds are paired by their order), p50, p90 and min latency over every timed run of every round, and how far the
 /// two engines' logits are apart.
@@ -42,7 +42,7 @@ public static class AloneTable
             var perRound = string.Join(" ", ours.Zip(ort, (a, b) => (b.Median / a.Median).ToString("F2", inv)));
             string spread = ours.Count == 0 ? "-" : (AloneResult.Percentile(ours.SelectMany(r => r.TimesMs), 0.9) /
                 AloneResult.Percentile(ours.SelectMany(r => r.TimesMs), 0.5)).ToString("F2", inv);
-            string error = ours.Count > 0 && ort.Count > 0 ? RelativeError.L2(ours[0].Logits, ort[0].Logits).ToString("E1", inv) : "-";
+            string error = ours.Count > 0 && ort.Count > 0 ? RelativeError.L2(ours[0].Logits, ort[0].Logits).ToString("0.0e+0", inv) : "-";
             Console.WriteLine(string.Create(inv,
                 $"| {group.Key.Model} | {group.Key.Batch} | {oursRate:F0} | {ortRate:F0} | {oursRate / ortRate:F2} | {perRound} | {Latency(ours)} | {Latency(ort)} | {spread} | {error} |"));
         }

@@ -9,8 +9,10 @@ using ShuffleNetGpu.Runtime.Backends;
 namespace ShuffleNetGpu.Bench;
 
 /// <summary>
-/// One engine alone in this process: <c>alone --engine cpu|ort --model M --batch N [--runs 50] [--warmup 20]
-/// [--threads 2] [--out FILE] [--series]</c>. Generated weights (seed 0) and <see cref="BenchInputs"/> input, so the
+/// One engine alone in this process: <c>alone --engine cpu|ort --model M --batch N [--runs 50] [--warmup 30]
+/// [--warmup-seconds 1] [--threads 2] [--out FILE] [--series]</c>. The warm-up runs at least that many runs and that
+/// long: .NET recompiles hot methods in the background (tiered compilation) during the first second or so, which
+/// took a core from the engine's two threads and left some methods unoptimised until then (issue 14). Generated weights (seed 0) and <see cref="BenchInputs"/> input, so the
 /// two engines' logits compare. scripts/cpu-vs-ort.sh runs one such process per engine, model, batch and round, so
 /// neither engine's spinning threads share the cores with the other's (issue 14). Writes the per-run latencies, the
 /// garbage collections, page faults and involuntary context switches during the timed runs, and the logits to FILE
@@ -22,7 +24,8 @@ public static class EngineAlone
     {
         string engine = "cpu", model = "shufflenetv2-1.0x";
         string? output = null;
-        int batch = 1, runs = 50, warmup = 20, threads = 2;
+        int batch = 1, runs = 50, warmup = 30, threads = 2;
+        double warmupSeconds = 1;
         bool series = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -33,6 +36,7 @@ public static class EngineAlone
                 case "--batch": batch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--warmup-seconds": warmupSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--series": series = true; break;
@@ -66,7 +70,8 @@ public static class EngineAlone
         }
         using (engineObject)
         {
-            for (int i = 0; i < warmup; i++) run();
+            var warming = Stopwatch.StartNew();
+            for (int i = 0; i < warmup || warming.Elapsed.TotalSeconds < warmupSeconds; i++) run();
             var times = new double[runs];
             var faults = new long[runs];
             var switches = new long[runs];
