@@ -70,17 +70,11 @@ public static class EngineAlone
         }
         using (engineObject)
         {
-            var warming = Stopwatch.StartNew();
-            for (int i = 0; i < warmup || warming.Elapsed.TotalSeconds < warmupSeconds; i++) run();
             var times = new double[runs];
             var faults = new long[runs];
             var switches = new long[runs];
-            int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
-            long allocated = GC.GetTotalAllocatedBytes(true);
-            long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
-            var jitTime = System.Runtime.JitInfo.GetCompilationTime();
-            var before = Usage.Now();
-            for (int i = 0; i < runs; i++)
+            // The warm-up runs the same loop body as the timed runs, so the measuring code is compiled and tiered up too.
+            void Timed(int i)
             {
                 var u0 = Usage.Now();
                 long start = Stopwatch.GetTimestamp();
@@ -90,6 +84,14 @@ public static class EngineAlone
                 faults[i] = u1.MinorFaults - u0.MinorFaults;
                 switches[i] = u1.InvoluntarySwitches - u0.InvoluntarySwitches;
             }
+            var warming = Stopwatch.StartNew();
+            for (int i = 0; i < warmup || warming.Elapsed.TotalSeconds < warmupSeconds; i++) Timed(0);
+            int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+            long allocated = GC.GetTotalAllocatedBytes(true);
+            long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var jitTime = System.Runtime.JitInfo.GetCompilationTime();
+            var before = Usage.Now();
+            for (int i = 0; i < runs; i++) Timed(i);
             var after = Usage.Now();
             var result = new AloneResult(engine, model, batch, threads, description, times,
                 [GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2],

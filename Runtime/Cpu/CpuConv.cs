@@ -89,6 +89,7 @@ internal sealed unsafe class CpuConv : CpuOp
     public override long WeightBytes => _weights.Bytes + _bias.Bytes + _rowOffsets.Bytes;
     public override long ScratchFloats => (long)_cinG * _planes.Floats(_bandPhaseRows) + Gemm.ScratchFloats;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];

@@ -62,6 +62,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
     public override string Kernel => "DepthwiseConv2d";
     public override long WeightBytes => _weights.Bytes + _bias.Bytes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];

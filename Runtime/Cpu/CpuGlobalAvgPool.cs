@@ -29,6 +29,7 @@ internal sealed unsafe class CpuGlobalAvgPool : CpuOp
 
     public override string Kernel => "GlobalAvgPool";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];

@@ -59,6 +59,7 @@ internal sealed unsafe class CpuLinear : CpuOp
     public override long WeightBytes => _weights.Bytes + (_bias?.Bytes ?? 0);
     public override long ScratchFloats => 4L * _stride;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];
@@ -151,6 +152,7 @@ internal sealed unsafe class CpuLinear : CpuOp
         if (count > 3) Store(img0 + 3, o, TS.Sum(a3), bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void Store(int img, int o, float sum, float bias) =>
         _y[(long)img * _outTotal + _outOffset + o] = Act.Scalar(_bias is null ? sum : sum + bias, _act);
 

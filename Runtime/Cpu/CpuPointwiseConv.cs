@@ -62,6 +62,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     public override long WeightBytes => _weights.Bytes + _bias.Bytes + _rowOffsets.Bytes;
     public override long ScratchFloats => Gemm.ScratchFloats;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];
@@ -146,6 +147,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     }
 
     /// <summary><c>y = act(y + r)</c> over <paramref name="count"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void AddInPlace<TS, TV>(float* y, float* r, int count, Activation act) where TS : ISimd<TV> where TV : unmanaged
     {
         int i = 0, w = TS.Width;

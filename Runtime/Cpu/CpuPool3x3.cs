@@ -42,6 +42,7 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
 
     public override string Kernel => _max ? "Max3x3S2" : "Avg3x3S2";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         _x = tensors[_input];
