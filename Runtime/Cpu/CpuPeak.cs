@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
 
@@ -23,9 +22,9 @@ internal static class CpuPeak
             long start = Stopwatch.GetTimestamp();
             float sink = path switch
             {
-                CpuPath.Vector512 => PeakLoops.Loop512(),
-                CpuPath.Vector256 => PeakLoops.Loop256(),
-                _ => PeakLoops.LoopScalar(),
+                CpuPath.Vector512 => Loop<Simd512, Vector512<float>>(),
+                CpuPath.Vector256 => Loop<Simd256, Vector256<float>>(),
+                _ => Loop<SimdScalar, float>(),
             };
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             if (float.IsNaN(sink)) throw new InvalidOperationException("the peak loop produced NaN");
@@ -36,51 +35,17 @@ internal static class CpuPeak
 
     const int Iterations = 50_000;
 
-    static class PeakLoops
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static float Loop<TS, TV>() where TS : ISimd<TV> where TV : unmanaged
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-        public static float Loop512()
+        TV m = TS.Splat(0.999f);
+        TV a0 = TS.Splat(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (int i = 0; i < Iterations; i++)
         {
-            var m = Vector512.Create(0.999f);
-            Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = Avx512F.FusedMultiplyAdd(a0, m, m); a1 = Avx512F.FusedMultiplyAdd(a1, m, m); a2 = Avx512F.FusedMultiplyAdd(a2, m, m);
-                a3 = Avx512F.FusedMultiplyAdd(a3, m, m); a4 = Avx512F.FusedMultiplyAdd(a4, m, m); a5 = Avx512F.FusedMultiplyAdd(a5, m, m);
-                a6 = Avx512F.FusedMultiplyAdd(a6, m, m); a7 = Avx512F.FusedMultiplyAdd(a7, m, m); a8 = Avx512F.FusedMultiplyAdd(a8, m, m);
-                a9 = Avx512F.FusedMultiplyAdd(a9, m, m); a10 = Avx512F.FusedMultiplyAdd(a10, m, m); a11 = Avx512F.FusedMultiplyAdd(a11, m, m);
-            }
-            return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+            a0 = TS.Fma(a0, m, m); a1 = TS.Fma(a1, m, m); a2 = TS.Fma(a2, m, m); a3 = TS.Fma(a3, m, m);
+            a4 = TS.Fma(a4, m, m); a5 = TS.Fma(a5, m, m); a6 = TS.Fma(a6, m, m); a7 = TS.Fma(a7, m, m);
+            a8 = TS.Fma(a8, m, m); a9 = TS.Fma(a9, m, m); a10 = TS.Fma(a10, m, m); a11 = TS.Fma(a11, m, m);
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-        public static float Loop256()
-        {
-            var m = Vector256.Create(0.999f);
-            Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = Fma.MultiplyAdd(a0, m, m); a1 = Fma.MultiplyAdd(a1, m, m); a2 = Fma.MultiplyAdd(a2, m, m);
-                a3 = Fma.MultiplyAdd(a3, m, m); a4 = Fma.MultiplyAdd(a4, m, m); a5 = Fma.MultiplyAdd(a5, m, m);
-                a6 = Fma.MultiplyAdd(a6, m, m); a7 = Fma.MultiplyAdd(a7, m, m); a8 = Fma.MultiplyAdd(a8, m, m);
-                a9 = Fma.MultiplyAdd(a9, m, m); a10 = Fma.MultiplyAdd(a10, m, m); a11 = Fma.MultiplyAdd(a11, m, m);
-            }
-            return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-        public static float LoopScalar()
-        {
-            const float m = 0.999f;
-            float a0 = 1f, a1 = 1f, a2 = 1f, a3 = 1f, a4 = 1f, a5 = 1f, a6 = 1f, a7 = 1f, a8 = 1f, a9 = 1f, a10 = 1f, a11 = 1f;
-            for (int i = 0; i < Iterations; i++)
-            {
-                a0 = MathF.FusedMultiplyAdd(a0, m, m); a1 = MathF.FusedMultiplyAdd(a1, m, m); a2 = MathF.FusedMultiplyAdd(a2, m, m);
-                a3 = MathF.FusedMultiplyAdd(a3, m, m); a4 = MathF.FusedMultiplyAdd(a4, m, m); a5 = MathF.FusedMultiplyAdd(a5, m, m);
-                a6 = MathF.FusedMultiplyAdd(a6, m, m); a7 = MathF.FusedMultiplyAdd(a7, m, m); a8 = MathF.FusedMultiplyAdd(a8, m, m);
-                a9 = MathF.FusedMultiplyAdd(a9, m, m); a10 = MathF.FusedMultiplyAdd(a10, m, m); a11 = MathF.FusedMultiplyAdd(a11, m, m);
-            }
-            return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-        }
+        return TS.Sum(TS.Add(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3)), TS.Add(TS.Add(TS.Add(a4, a5), TS.Add(a6, a7)), TS.Add(TS.Add(a8, a9), TS.Add(a10, a11)))));
     }
 }
