@@ -4,7 +4,16 @@ using ShuffleNetGpu.Bench;
 // Kernel and end-to-end benchmarks on every backend present, and the CPU engine against ONNX Runtime:
 //   dotnet run -c Release --project Bench -- --filter '*' --inProcess
 // (--inProcess: the default toolchain looks for a project named after the assembly, ShuffleNetGpu.Bench.csproj).
-// Quick interleaved CPU-vs-ORT table (no BenchmarkDotNet): dotnet run -c Release --project Bench -- compare-ort
-if (args.Length > 0 && args[0] == "compare-ort") return CpuOrtPair.Compare(args[1..]);
+// The CPU engine against ONNX Runtime, each engine alone in its own process: scripts/cpu-vs-ort.sh (runs `alone` per
+// engine, model, batch and round, then `alone-table`).
+switch (args.FirstOrDefault())
+{
+    case "alone": return EngineAlone.Run(args[1..]);
+    case "alone-table": return AloneTable.Run(args[1..]);
+    case "compare-ort":
+        // Both engines in one process measured their two spinning thread pools fighting for 2 cores (issue 14).
+        Console.Error.WriteLine("compare-ort is replaced by scripts/cpu-vs-ort.sh, which runs each engine alone in its own process");
+        return 2;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

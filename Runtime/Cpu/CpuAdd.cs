@@ -39,6 +39,7 @@ internal sealed unsafe class CpuAdd : CpuRowOp
         _y = tensors[_op.Output.Tensor];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Body<TS, TV>(int chunk, int worker)
     {
         var (r0, r1) = Rows(chunk);
@@ -48,16 +49,8 @@ internal sealed unsafe class CpuAdd : CpuRowOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Row<TS, TV>(int img, int c) where TS : ISimd<TV> where TV : unmanaged
     {
-        int hw = Hw, w = TS.Width;
-        float* a = _a + ((long)img * _aTotal + _aSources[c]) * hw;
-        float* b = _b + ((long)img * _bTotal + _bSources[c]) * hw;
-        float* o = _y + ((long)img * _outTotal + _outOffset + c) * hw;
-        int i = 0;
-        for (; i + w <= hw; i += w) TS.Store(o + i, Act.Apply<TS, TV>(TS.Add(TS.Load(a + i), TS.Load(b + i)), _act));
-        if (i < hw)
-        {
-            var mask = TS.Mask(hw - i);
-            TS.StoreMasked(o + i, Act.Apply<TS, TV>(TS.Add(TS.LoadMasked(a + i, mask), TS.LoadMasked(b + i, mask)), _act), mask);
-        }
+        float* a = _a + ((long)img * _aTotal + _aSources[c]) * Hw;
+        float* b = _b + ((long)img * _bTotal + _bSources[c]) * Hw;
+        Act.AddActivate<TS, TV>(a, b, _y + ((long)img * _outTotal + _outOffset + c) * Hw, Hw, _act);
     }
 }

@@ -13,17 +13,15 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// convolutions (<see cref="Gemm"/>, K = Cin/groups * k * k): the GEMM packs them straight from the planes (no
 /// im2col copy) and writes into the output slice. Bands keep the planes in L2 and give the threads work at batch 1.
 /// </summary>
-internal sealed unsafe class CpuConv : CpuOp
+internal sealed unsafe class CpuConv : CpuWeightedOp
 {
     readonly int _groups, _cinG, _coutG, _k, _stride, _h, _w, _ho, _wo, _kdim, _bandRows, _bands, _bandPhaseRows;
-    readonly int _inTotal, _outTotal, _outOffset, _input, _output;
     readonly PaddedPlanes _planes;
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
-    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
-    readonly bool _ownsPacked;
     readonly int[] _sources;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
     long _units;
@@ -33,10 +31,8 @@ internal sealed unsafe class CpuConv : CpuOp
 
     public CpuConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
         PackedWeights? packed = null)
-        : base(op, path)
+        : base(op, path, packed)
     {
-        _packed = packed ?? new PackedWeights();
-        _ownsPacked = packed is null;
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
@@ -51,11 +47,7 @@ internal sealed unsafe class CpuConv : CpuOp
         _wo = dst.Width;
         if (_ho != (_h + 2 * (_k / 2) - _k) / _stride + 1 || _wo != (_w + 2 * (_k / 2) - _k) / _stride + 1)
             throw new ArgumentException($"{op.Name}: output {_ho}x{_wo} does not fit a {_k}x{_k} stride-{_stride} convolution of {_h}x{_w}");
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _act = op.Activation;
         _sources = Sources(op.Input.View, op.InChannels);
         _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
@@ -63,8 +55,8 @@ internal sealed unsafe class CpuConv : CpuOp
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_coutG, _kdim);
-        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _coutG, _kdim);
-        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
+        _weights = Packed.GemmGroups(op.Name + ".weight", w, _groups, _coutG, _kdim);
+        _bias = Bias(op.Name, weights);
 
         // Bands: as many output rows as keep the band's planes near the target, at least 8 bands when the map has rows
         // for them (work for the threads at batch 1), all with the same geometry (the last one padded).
@@ -89,10 +81,11 @@ internal sealed unsafe class CpuConv : CpuOp
     public override long WeightBytes => _weights.Bytes + _bias.Bytes + _rowOffsets.Bytes;
     public override long ScratchFloats => (long)_cinG * _planes.Floats(_bandPhaseRows) + Gemm.ScratchFloats;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = tensors[_output];
+        _x = tensors[_io.Input];
+        _y = tensors[_io.Output];
         _n = n;
         long work = (long)n * _groups * _coutG * _kdim * _ho * _wo;
         parallel = threads > 1 && work >= ParallelThreshold;
@@ -124,7 +117,7 @@ internal sealed unsafe class CpuConv : CpuOp
         float* planes = gemmScratch + Gemm.ScratchFloats;
         int channelFloats = _planes.Floats(_bandPhaseRows), hw = _h * _w;
         for (int ci = 0; ci < _cinG; ci++)
-            _planes.Build<TS, TV>(_x + ((long)img * _inTotal + _sources[g * _cinG + ci]) * hw, y0, _bandPhaseRows, 0f, planes + (long)ci * channelFloats);
+            _planes.Build<TS, TV>(_x + ((long)img * _io.InTotal + _sources[g * _cinG + ci]) * hw, y0, _bandPhaseRows, 0f, planes + (long)ci * channelFloats);
         // On the planes' pitch grid (when a row of the grid is at least a vector wide) every B row of the band is one
         // contiguous run, packed with whole vectors; the GEMM drops the pitch - width columns when it stores. Otherwise
         // B's rows are gathered in runs of the output width.
@@ -136,7 +129,7 @@ internal sealed unsafe class CpuConv : CpuOp
             : new GemmB { Base = planes, RowOffsets = (nint*)_rowOffsets.Pointer, Columns = pixels, RowLength = _wo, RowPitch = pitch };
         var c = new GemmC
         {
-            Base = _y + ((long)img * _outTotal + _outOffset + g * _coutG) * _ho * _wo + y0 * _wo,
+            Base = _y + ((long)img * _io.OutTotal + _io.OutOffset + g * _coutG) * _ho * _wo + y0 * _wo,
             RowStride = (nint)_ho * _wo, Columns = columns, GridPitch = grid ? pitch : 0, GridWidth = _wo,
         };
         Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _kdim, _bias.Pointer + g * _coutG, b, c, 0, _coutG, 0, columns, _act, gemmScratch);
@@ -144,7 +137,7 @@ internal sealed unsafe class CpuConv : CpuOp
 
     public override void Dispose()
     {
-        if (_ownsPacked) _packed.Dispose();
+        base.Dispose();
         _rowOffsets.Dispose();
     }
 }

@@ -35,6 +35,7 @@ internal sealed unsafe class CpuCopy : CpuRowOp
         _y = tensors[_op.Output.Tensor];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Body<TS, TV>(int chunk, int worker)
     {
         var (r0, r1) = Rows(chunk);
@@ -47,15 +48,6 @@ internal sealed unsafe class CpuCopy : CpuRowOp
         float* x = _x + ((long)img * _inTotal + _sources[c]) * Hw;
         float* o = _y + ((long)img * _outTotal + _outOffset + c) * Hw;
         if (_act == Activation.None) PaddedPlanes.Copy<TS, TV>(x, o, Hw);
-        else
-        {
-            int i = 0, w = TS.Width;
-            for (; i + w <= Hw; i += w) TS.Store(o + i, Act.Apply<TS, TV>(TS.Load(x + i), _act));
-            if (i < Hw)
-            {
-                var mask = TS.Mask(Hw - i);
-                TS.StoreMasked(o + i, Act.Apply<TS, TV>(TS.LoadMasked(x + i, mask), _act), mask);
-            }
-        }
+        else Act.Activate<TS, TV>(x, o, Hw, _act);
     }
 }

@@ -14,24 +14,21 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// Chunks are ranges of channel planes.
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class CpuDepthwiseConv : CpuOp
+internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
 {
-    readonly int _c, _k, _kk, _stride, _h, _w, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly int _c, _k, _kk, _stride, _h, _w, _ho, _wo;
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias;
     readonly StridedRows _rows;
-    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
-    readonly bool _ownsPacked;
     readonly int[] _sources;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
 
     public CpuDepthwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
         PackedWeights? packed = null)
-        : base(op, path)
+        : base(op, path, packed)
     {
-        _packed = packed ?? new PackedWeights();
-        _ownsPacked = packed is null;
         if (!op.IsDepthwise) throw new ArgumentException($"{op.Name}: not a depthwise convolution");
         if (op.Stride is not (1 or 2)) throw new ArgumentException($"{op.Name}: stride {op.Stride} (1 or 2 supported)");
         if (op.Kernel is not (3 or 5 or 7)) throw new ArgumentException($"{op.Name}: kernel {op.Kernel} (3, 5 or 7 supported)");
@@ -47,25 +44,22 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         _wo = dst.Width;
         if (_ho != (_h - 1) / _stride + 1 || _wo != (_w - 1) / _stride + 1)
             throw new ArgumentException($"{op.Name}: output {_ho}x{_wo} does not fit a stride-{_stride} convolution of {_h}x{_w}");
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _act = op.Activation;
         _sources = Sources(op.Input.View, _c);
-        _weights = _packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
-        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
+        _weights = Packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
+        _bias = Bias(op.Name, weights);
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
     }
 
     public override string Kernel => "DepthwiseConv2d";
     public override long WeightBytes => _weights.Bytes + _bias.Bytes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = tensors[_output];
+        _x = tensors[_io.Input];
+        _y = tensors[_io.Output];
         _n = n;
         long work = (long)n * _c * _ho * _wo * _kk;
         parallel = threads > 1 && work >= ParallelThreshold;
@@ -80,8 +74,8 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
         for (int p = p0; p < p1; p++)
         {
             int img = p / _c, c = p % _c;
-            float* src = _x + ((long)img * _inTotal + _sources[c]) * _h * _w;
-            float* dst = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
+            float* src = _x + ((long)img * _io.InTotal + _sources[c]) * _h * _w;
+            float* dst = _y + ((long)img * _io.OutTotal + _io.OutOffset + c) * _ho * _wo;
             float* w = _weights.Pointer + c * _kk;
             float bias = _bias.Pointer[c];
             switch (_act)
@@ -353,7 +347,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuOp
 
     public override void Dispose()
     {
-        if (_ownsPacked) _packed.Dispose();
+        base.Dispose();
         _rows.Dispose();
     }
 }

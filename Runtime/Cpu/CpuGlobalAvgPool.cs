@@ -6,8 +6,9 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// <summary>Global average pooling to [C, 1, 1]: each channel row summed with vector accumulators, then divided by H*W.</summary>
 internal sealed unsafe class CpuGlobalAvgPool : CpuOp
 {
-    readonly int _c, _hw, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly int _c, _hw;
     readonly int[] _sources;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
 
@@ -19,20 +20,17 @@ internal sealed unsafe class CpuGlobalAvgPool : CpuOp
         if (dst.Height != 1 || dst.Width != 1) throw new ArgumentException("global pool output must be [C, 1, 1]");
         _c = op.Channels;
         _hw = src.Height * src.Width;
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _sources = Sources(op.Input.View, _c);
     }
 
     public override string Kernel => "GlobalAvgPool";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = tensors[_output];
+        _x = tensors[_io.Input];
+        _y = tensors[_io.Output];
         _n = n;
         parallel = threads > 1 && (long)n * _c * _hw >= 4 * ParallelThreshold;
         _parts = parallel ? ChunkCount((long)n * _c, threads, ChunksPerThread) : 1;
@@ -47,7 +45,7 @@ internal sealed unsafe class CpuGlobalAvgPool : CpuOp
         for (int p = p0; p < p1; p++)
         {
             int img = p / _c, c = p % _c;
-            float* r = _x + ((long)img * _inTotal + _sources[c]) * _hw;
+            float* r = _x + ((long)img * _io.InTotal + _sources[c]) * _hw;
             TV a0 = TS.Zero, a1 = TS.Zero;
             int i = 0;
             for (; i + 2 * w <= _hw; i += 2 * w)
@@ -57,7 +55,7 @@ internal sealed unsafe class CpuGlobalAvgPool : CpuOp
             }
             for (; i + w <= _hw; i += w) a0 = TS.Add(a0, TS.Load(r + i));
             if (i < _hw) a1 = TS.Add(a1, TS.LoadMasked(r + i, TS.Mask(_hw - i)));
-            _y[(long)img * _outTotal + _outOffset + c] = TS.Sum(TS.Add(a0, a1)) / _hw;
+            _y[(long)img * _io.OutTotal + _io.OutOffset + c] = TS.Sum(TS.Add(a0, a1)) / _hw;
         }
     }
 }

@@ -11,58 +11,52 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// layer is bound by reading its weights: 4 MB for a 1024 x 1000 classifier). Each dot product keeps one partial sum
 /// per lane over the inputs in order, then adds the lanes and the bias. Chunks are ranges of outputs.
 /// </summary>
-internal sealed unsafe class CpuLinear : CpuOp
+internal sealed unsafe class CpuLinear : CpuWeightedOp
 {
-    readonly int _in, _out, _stride, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly int _in, _out, _stride;
     readonly Activation _act;
     readonly NativeBuffer _weights;
     readonly NativeBuffer? _bias;
     readonly int[] _sources;
-    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
-    readonly bool _ownsPacked;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
 
     public CpuLinear(LinearOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
         PackedWeights? packed = null)
-        : base(op, path)
+        : base(op, path, packed)
     {
-        _packed = packed ?? new PackedWeights();
-        _ownsPacked = packed is null;
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
         if (src.Height * src.Width != 1 || dst.Height * dst.Width != 1) throw new ArgumentException($"{op.Name}: linear layers take [C, 1, 1] tensors");
         _in = op.InFeatures;
         _out = op.OutFeatures;
         _stride = (_in + 15) & ~15;
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _act = op.Activation;
         _sources = Sources(op.Input.View, _in);
         // Rows padded with zeros to whole vectors (the inputs are padded the same way in scratch): no tails.
         var w = weights[op.Name + ".weight"];
         (int inFeatures, int outFeatures, int stride) = (_in, _out, _stride);
-        _weights = _packed.Get(op.Name + ".weight", () =>
+        _weights = Packed.Get(op.Name + ".weight", () =>
         {
             var packedWeights = new NativeBuffer((long)outFeatures * stride);
             for (int o = 0; o < outFeatures; o++)
                 w.AsSpan(o * inFeatures, inFeatures).CopyTo(new Span<float>(packedWeights.Pointer + (long)o * stride, inFeatures));
             return packedWeights;
         });
-        _bias = op.HasBias ? _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"])) : null;
+        _bias = op.HasBias ? Bias(op.Name, weights) : null;
     }
 
     public override string Kernel => "Linear";
     public override long WeightBytes => _weights.Bytes + (_bias?.Bytes ?? 0);
     public override long ScratchFloats => 4L * _stride;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = tensors[_output];
+        _x = tensors[_io.Input];
+        _y = tensors[_io.Output];
         _n = n;
         parallel = threads > 1 && (long)_in * _out >= ParallelThreshold;
         _parts = parallel ? ChunkCount((_out + 3) / 4, threads, ChunksPerThread) : 1;
@@ -85,7 +79,7 @@ internal sealed unsafe class CpuLinear : CpuOp
             {
                 float* d = x0 + j * stride;
                 if (j < count)
-                    for (int i = 0; i < _in; i++) d[i] = _x[(long)(img0 + j) * _inTotal + _sources[i]];
+                    for (int i = 0; i < _in; i++) d[i] = _x[(long)(img0 + j) * _io.InTotal + _sources[i]];
                 else
                     for (int i = 0; i < _in; i++) d[i] = 0f;
                 for (int i = _in; i < stride; i++) d[i] = 0f;
@@ -151,11 +145,7 @@ internal sealed unsafe class CpuLinear : CpuOp
         if (count > 3) Store(img0 + 3, o, TS.Sum(a3), bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void Store(int img, int o, float sum, float bias) =>
-        _y[(long)img * _outTotal + _outOffset + o] = Act.Scalar(_bias is null ? sum : sum + bias, _act);
-
-    public override void Dispose()
-    {
-        if (_ownsPacked) _packed.Dispose();
-    }
+        _y[(long)img * _io.OutTotal + _io.OutOffset + o] = Act.Scalar(_bias is null ? sum : sum + bias, _act);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.Intrinsics;
 using ShuffleNetGpu.Kernels;
@@ -37,6 +38,7 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
     protected CpuWorkerPool Pool { get; private set; } = null!;
 
     /// <summary>Runs the op for <paramref name="n"/> images; <paramref name="tensors"/>[t] is tensor t's address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(CpuWorkerPool pool, float** tensors, int n)
     {
         Pool = pool;
@@ -56,6 +58,7 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
     protected abstract int Prepare(float** tensors, int n, int threads, out bool parallel);
 
     /// <summary>Runs chunk <paramref name="chunk"/> on the path chosen at load.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int chunk, int worker)
     {
         switch (Path)

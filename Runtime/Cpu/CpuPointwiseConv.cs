@@ -13,14 +13,13 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// See <see cref="Gemm"/> for the blocking and the micro-kernel. Chunks are ranges of column tiles (large maps) or of
 /// output rows (small maps), per group.
 /// </summary>
-internal sealed unsafe class CpuPointwiseConv : CpuOp
+internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
 {
-    readonly int _groups, _k, _mg, _hw, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly int _groups, _k, _mg, _hw;
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias, _rowOffsets;
     readonly long _groupFloats;
-    readonly PackedWeights _packed;   // shared with this op's twins at other input sizes unless owned
-    readonly bool _ownsPacked;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _colParts, _mParts;
     ResidualAdd? _residual;   // set for one pass by a fused op
@@ -28,10 +27,8 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 
     public CpuPointwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
         PackedWeights? packed = null)
-        : base(op, path)
+        : base(op, path, packed)
     {
-        _packed = packed ?? new PackedWeights();
-        _ownsPacked = packed is null;
         if (!op.IsPointwise) throw new ArgumentException($"{op.Name}: not a 1x1 stride-1 convolution");
         var src = tensors[op.Input.Tensor];
         var dst = tensors[op.Output.Tensor];
@@ -41,17 +38,13 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         _k = op.InChannels / op.Groups;
         _mg = op.OutChannels / op.Groups;
         _hw = src.Height * src.Width;
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _act = op.Activation;
 
         var w = weights[op.Name + ".weight"];
         _groupFloats = Gemm.PackedLength(_mg, _k);
-        _weights = _packed.GemmGroups(op.Name + ".weight", w, _groups, _mg, _k);
-        _bias = _packed.Get(op.Name + ".bias", () => NativeBuffer.From(weights[op.Name + ".bias"]));
+        _weights = Packed.GemmGroups(op.Name + ".weight", w, _groups, _mg, _k);
+        _bias = Bias(op.Name, weights);
         // Offset of B's row k of group g within an image: the source channel's row.
         var sources = Sources(op.Input.View, op.InChannels);
         _rowOffsets = new NativeBuffer((long)op.InChannels * (sizeof(nint) / sizeof(float)));
@@ -62,10 +55,11 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
     public override long WeightBytes => _weights.Bytes + _bias.Bytes + _rowOffsets.Bytes;
     public override long ScratchFloats => Gemm.ScratchFloats;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = _residual is { } add ? tensors[add.Output] : tensors[_output];
+        _x = tensors[_io.Input];
+        _y = _residual is { } add ? tensors[add.Output] : tensors[_io.Output];
         _r = _residual is { } add2 ? tensors[add2.Input] : null;
         _n = n;
         _colParts = _mParts = 1;
@@ -118,7 +112,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
         if (c0 >= c1 || m0 >= m1) return;
         var b = new GemmB
         {
-            Base = _x, ImageStride = (nint)_inTotal * _hw, RowOffsets = (nint*)_rowOffsets.Pointer + g * _k,
+            Base = _x, ImageStride = (nint)_io.InTotal * _hw, RowOffsets = (nint*)_rowOffsets.Pointer + g * _k,
             Columns = _hw, RowLength = _hw, RowPitch = _hw,
         };
         if (_residual is { } add)
@@ -135,46 +129,34 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
                     int ch = g * _mg + m;
                     float* y = _y + ((long)img * add.OutTotal + add.OutOffset + ch) * _hw + p;
                     float* r = _r + ((long)img * add.InputTotal + add.Sources[ch]) * _hw + p;
-                    AddInPlace<TS, TV>(y, r, run, add.Activation);
+                    Act.AddActivate<TS, TV>(y, r, y, run, add.Activation);
                 }
                 j += run;
             }
             return;
         }
-        var c = new GemmC { Base = _y + ((nint)_outOffset + g * _mg) * _hw, ImageStride = (nint)_outTotal * _hw, RowStride = _hw, Columns = _hw };
+        var c = new GemmC { Base = _y + ((nint)_io.OutOffset + g * _mg) * _hw, ImageStride = (nint)_io.OutTotal * _hw, RowStride = _hw, Columns = _hw };
         Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, c, m0, m1, c0, c1, _act, Pool.Scratch(worker));
     }
 
-    /// <summary><c>y = act(y + r)</c> over <paramref name="count"/> floats.</summary>
-    static void AddInPlace<TS, TV>(float* y, float* r, int count, Activation act) where TS : ISimd<TV> where TV : unmanaged
-    {
-        int i = 0, w = TS.Width;
-        for (; i + w <= count; i += w) TS.Store(y + i, Act.Apply<TS, TV>(TS.Add(TS.Load(y + i), TS.Load(r + i)), act));
-        if (i < count)
-        {
-            var mask = TS.Mask(count - i);
-            TS.StoreMasked(y + i, Act.Apply<TS, TV>(TS.Add(TS.LoadMasked(y + i, mask), TS.LoadMasked(r + i, mask)), act), mask);
-        }
-    }
-
-    public int InputTensor => _input;
-    public int OutputTensor => _output;
+    public int InputTensor => _io.Input;
+    public int OutputTensor => _io.Output;
 
     /// <summary>Whether <paramref name="add"/> can be fused into this convolution: it reads the whole output, in
     /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
     public ResidualAdd? FusableWith(AddOp add, IReadOnlyList<TensorInfo> tensors)
     {
-        if (_act != Activation.None || _outOffset != 0 || _outTotal != _groups * _mg) return null;
+        if (_act != Activation.None || _io.OutOffset != 0 || _io.OutTotal != _groups * _mg) return null;
         TensorRead mine, other;
-        if (add.A.Tensor == _output && add.A.View.IsIdentity) (mine, other) = (add.A, add.B);
-        else if (add.B.Tensor == _output && add.B.View.IsIdentity) (mine, other) = (add.B, add.A);
+        if (add.A.Tensor == _io.Output && add.A.View.IsIdentity) (mine, other) = (add.A, add.B);
+        else if (add.B.Tensor == _io.Output && add.B.View.IsIdentity) (mine, other) = (add.B, add.A);
         else return null;
-        if (add.Channels != _outTotal || other.Tensor == _output || add.Output.Tensor == _output || add.Output.Tensor == other.Tensor) return null;
+        if (add.Channels != _io.OutTotal || other.Tensor == _io.Output || add.Output.Tensor == _io.Output || add.Output.Tensor == other.Tensor) return null;
         var input = tensors[other.Tensor];
         if (input.Height * input.Width != _hw || tensors[add.Output.Tensor].Height * tensors[add.Output.Tensor].Width != _hw) return null;
         // The add's output must not be what the GEMM reads (the convolution's own input); the executor also checks
         // that their places in the arena do not overlap.
-        if (add.Output.Tensor == _input) return null;
+        if (add.Output.Tensor == _io.Input) return null;
         return new ResidualAdd(add.Output.Tensor, tensors[add.Output.Tensor].Channels, add.Output.ChannelOffset,
             other.Tensor, input.Channels, Sources(other.View, add.Channels), add.Activation);
     }
@@ -189,7 +171,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuOp
 
     public override void Dispose()
     {
-        if (_ownsPacked) _packed.Dispose();
+        base.Dispose();
         _rowOffsets.Dispose();
     }
 }

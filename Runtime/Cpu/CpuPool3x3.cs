@@ -12,9 +12,10 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 internal sealed unsafe class CpuPool3x3 : CpuOp
 {
     readonly bool _max;
-    readonly int _c, _h, _w, _ho, _wo, _inTotal, _outTotal, _outOffset, _input, _output;
+    readonly int _c, _h, _w, _ho, _wo;
     readonly StridedRows _rows;
     readonly int[] _sources;
+    readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
 
@@ -31,21 +32,18 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
         _wo = dst.Width;
         if (_ho != (_h - 1) / 2 + 1 || _wo != (_w - 1) / 2 + 1)
             throw new ArgumentException($"pool output {_ho}x{_wo} does not fit {_h}x{_w}");
-        _inTotal = src.Channels;
-        _outTotal = dst.Channels;
-        _outOffset = op.Output.ChannelOffset;
-        _input = op.Input.Tensor;
-        _output = op.Output.Tensor;
+        _io = OpIo.Of(op.Input, op.Output, tensors);
         _sources = Sources(op.Input.View, _c);
         _rows = new StridedRows(_w, _wo, 3, 2, CpuFeatures.Width(path));
     }
 
     public override string Kernel => _max ? "Max3x3S2" : "Avg3x3S2";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
-        _x = tensors[_input];
-        _y = tensors[_output];
+        _x = tensors[_io.Input];
+        _y = tensors[_io.Output];
         _n = n;
         long work = (long)n * _c * _ho * _wo * 9;
         parallel = threads > 1 && work >= ParallelThreshold;
@@ -63,8 +61,8 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
         for (int p = p0; p < p1; p++)
         {
             int img = p / _c, c = p % _c;
-            float* src = _x + ((long)img * _inTotal + _sources[c]) * _h * _w;
-            float* dst = _y + ((long)img * _outTotal + _outOffset + c) * _ho * _wo;
+            float* src = _x + ((long)img * _io.InTotal + _sources[c]) * _h * _w;
+            float* dst = _y + ((long)img * _io.OutTotal + _io.OutOffset + c) * _ho * _wo;
             for (int y = 0; y < _ho; y++)
             {
                 int iy0 = 2 * y - 1;

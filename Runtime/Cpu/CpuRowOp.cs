@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
@@ -17,6 +18,7 @@ internal abstract unsafe class CpuRowOp : CpuOp
     protected int N { get; private set; }
     int _parts;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override int Prepare(float** tensors, int n, int threads, out bool parallel)
     {
         N = n;
@@ -30,5 +32,6 @@ internal abstract unsafe class CpuRowOp : CpuOp
     protected abstract void Bind(float** tensors);
 
     /// <summary>The rows (image * Channels + channel) of chunk <paramref name="chunk"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected (int Start, int End) Rows(int chunk) => Range(N * Channels, _parts, chunk);
 }

@@ -43,6 +43,7 @@ internal sealed unsafe class CpuScale : CpuRowOp
         _y = tensors[_op.Output.Tensor];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Body<TS, TV>(int chunk, int worker)
     {
         var (r0, r1) = Rows(chunk);

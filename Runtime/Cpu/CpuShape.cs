@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Planning;
 
@@ -44,6 +45,7 @@ internal sealed class CpuShape : IDisposable
     public long ScratchFloats => Ops.Values.Max(o => o.ScratchFloats);
 
     /// <summary>The cached plan for this batch size and output set, or null (looked up without allocating).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (MemoryPlan Plan, CpuExecutor.Step[] Steps)? Find(int n, IReadOnlyList<int> outputs)
     {
         foreach (var entry in _plans)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace ShuffleNetGpu.Runtime.Cpu;
@@ -91,6 +92,7 @@ internal sealed class CpuWorkerPool : IDisposable
 
     /// <summary>Runs chunks 0..<paramref name="chunks"/>-1 of <paramref name="work"/> and returns when all are done.
     /// With <paramref name="parallel"/> false (or one thread, or one chunk) the caller runs them all in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelWork work, int chunks, bool parallel = true)
     {
         if (chunks <= 0) return;
@@ -102,6 +104,35 @@ internal sealed class CpuWorkerPool : IDisposable
         if (chunks > MaxChunks) throw new ArgumentOutOfRangeException(nameof(chunks), chunks, $"at most {MaxChunks} chunks");
         _board.Run(work, chunks);
         GC.KeepAlive(this);   // the scratch buffers the chunks used belong to this pool
+    }
+
+    /// <summary>Reads on every thread of the pool (index 0 = the caller) the managed bytes it has allocated so far, into
+    /// <paramref name="probe"/> (tests: a warm run allocates nothing on any of the engine's threads; a process-wide count
+    /// also sees the test host's threads). Allocates nothing.</summary>
+    internal void ReadAllocatedBytes(AllocationProbe probe)
+    {
+        if (probe.Bytes.Length != Threads) throw new ArgumentException($"the probe is for {probe.Bytes.Length} threads, the pool has {Threads}", nameof(probe));
+        probe.Reset();
+        Run(probe, Threads);
+    }
+
+    /// <summary>One chunk per thread: each chunk reads its thread's count, then waits until every chunk has started, so
+    /// no thread takes two.</summary>
+    internal sealed class AllocationProbe(int threads) : IParallelWork
+    {
+        int _started;
+
+        public long[] Bytes { get; } = new long[threads];
+
+        public void Reset() => Volatile.Write(ref _started, 0);
+
+        public void Execute(int chunk, int worker)
+        {
+            Bytes[worker] = GC.GetAllocatedBytesForCurrentThread();
+            Interlocked.Increment(ref _started);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _started) < Bytes.Length) spin.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
     public void Dispose()
@@ -127,6 +158,7 @@ internal sealed class CpuWorkerPool : IDisposable
         Exception? _failure;
 
         /// <summary>Publishes a job, takes chunks on the calling thread and waits for the claimed ones.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(IParallelWork work, int chunks)
         {
             _work = work;
@@ -160,6 +192,7 @@ internal sealed class CpuWorkerPool : IDisposable
         }
 
         /// <summary>Claims and runs chunks of job <paramref name="epoch"/> until none is left.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Drain(long epoch, int worker)
         {
             while (true)
@@ -183,6 +216,7 @@ internal sealed class CpuWorkerPool : IDisposable
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void WorkerLoop(int index)
         {
             long seen = 0;

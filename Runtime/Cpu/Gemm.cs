@@ -90,6 +90,7 @@ internal static unsafe class Gemm
     /// of C. <paramref name="m0"/> must be a multiple of 4 (a weight block). <paramref name="scratch"/>: 64-byte aligned,
     /// <see cref="ScratchFloats"/> long.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TS, TV>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
         int m0, int m1, int c0, int c1, Activation act, float* scratch) where TS : ISimd<TV> where TV : unmanaged
     {

@@ -230,16 +230,35 @@ internal static class Act
     }
 
     /// <summary>Applies <paramref name="kind"/> in place to <paramref name="count"/> floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void InPlace<TS, TV>(float* p, int count, Activation kind) where TS : ISimd<TV> where TV : unmanaged
     {
-        if (kind == Activation.None) return;
+        if (kind != Activation.None) Activate<TS, TV>(p, p, count, kind);
+    }
+
+    /// <summary><c>o = act(x)</c> over <paramref name="count"/> floats (<paramref name="o"/> may be <paramref name="x"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Activate<TS, TV>(float* x, float* o, int count, Activation kind) where TS : ISimd<TV> where TV : unmanaged
+    {
         int i = 0;
-        for (; i <= count - TS.Width; i += TS.Width) TS.Store(p + i, Apply<TS, TV>(TS.Load(p + i), kind));
+        for (; i <= count - TS.Width; i += TS.Width) TS.Store(o + i, Apply<TS, TV>(TS.Load(x + i), kind));
         if (i < count)
         {
             var mask = TS.Mask(count - i);
-            TS.StoreMasked(p + i, Apply<TS, TV>(TS.LoadMasked(p + i, mask), kind), mask);
+            TS.StoreMasked(o + i, Apply<TS, TV>(TS.LoadMasked(x + i, mask), kind), mask);
+        }
+    }
+
+    /// <summary><c>o = act(a + b)</c> over <paramref name="count"/> floats (<paramref name="o"/> may be <paramref name="a"/>):
+    /// V1's residual add, alone or fused into the 1x1 convolution before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void AddActivate<TS, TV>(float* a, float* b, float* o, int count, Activation kind) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int i = 0;
+        for (; i <= count - TS.Width; i += TS.Width) TS.Store(o + i, Apply<TS, TV>(TS.Add(TS.Load(a + i), TS.Load(b + i)), kind));
+        if (i < count)
+        {
+            var mask = TS.Mask(count - i);
+            TS.StoreMasked(o + i, Apply<TS, TV>(TS.Add(TS.LoadMasked(a + i, mask), TS.LoadMasked(b + i, mask)), kind), mask);
         }
     }
 }

@@ -132,6 +132,36 @@ public class CpuEngineTests(ITestOutputHelper log)
         Assert.True(net.AllocatedBytes > weights.Graph.WeightSpecs().Sum(s => s.Elements) * sizeof(float));
     }
 
+    /// <summary>A warm <c>Run</c> into the caller's buffer allocates no managed memory on any of the engine's threads:
+    /// the caller's and every worker's count is read (<see cref="CpuWorkerPool.ReadAllocatedBytes"/>), so a chunk that
+    /// allocates on a worker fails this test where the caller-only tests pass. (A process-wide count,
+    /// <see cref="GC.GetTotalAllocatedBytes"/>, saw the test host's own threads: 168 bytes per few milliseconds with a
+    /// single-threaded engine.) V1 (fused residual adds, grouped 1x1) and V2+ (SE, hard-swish, pools), batch 1 and 3.</summary>
+    [Theory]
+    [InlineData("shufflenetv1-g3-0.5x")]
+    [InlineData("shufflenetv2plus-small")]
+    public void AWarmRunAllocatesNothingOnAnyEngineThread(string id)
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 2);
+        var executorField = typeof(ShuffleNet).GetField("_executor", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
+        var pool = ((CpuExecutor)executorField!.GetValue(net)!).Pool;
+        var before = new CpuWorkerPool.AllocationProbe(pool.Threads);
+        var after = new CpuWorkerPool.AllocationProbe(pool.Threads);
+        foreach (int n in new[] { 1, 3 })
+        {
+            var input = Enumerable.Range(1, n).SelectMany(i => FullSizeTests.SyntheticImage(i)).ToArray();
+            var logits = new float[n * net.Classes];
+            for (int i = 0; i < 3; i++) net.Run(input, logits);
+            pool.ReadAllocatedBytes(before);
+            for (int i = 0; i < 10; i++) net.Run(input, logits);
+            pool.ReadAllocatedBytes(after);
+            var perThread = after.Bytes.Zip(before.Bytes, (a, b) => a - b).ToArray();
+            log.WriteLine($"{id}, batch {n}: bytes allocated in 10 warm runs by the caller and the worker: {string.Join(", ", perThread)}");
+            Assert.All(perThread, bytes => Assert.Equal(0, bytes));
+        }
+    }
+
     /// <summary>V1's residual adds run fused into the 1x1 convolution before them, with the same bits as separately
     /// (asking for the convolutions' outputs too keeps them unfused).</summary>
     [Theory]
