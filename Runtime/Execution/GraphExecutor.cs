@@ -85,6 +85,7 @@ sealed class GraphExecutor : INetworkExecutor
         {
             case ConvOp c when c.IsPointwise && c.Input.View.ShuffleGroups > 1: _kernels.Pointwise.Prepare(c.Activation); break;
             case ConvOp c when c.IsPointwise: _kernels.BlockedPointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsDepthwise && TiledDepthwiseConv2d.Supports(c.Kernel, c.Stride): _kernels.TiledDepthwise.Prepare(c.Activation, c.Kernel); break;
             case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(c.Activation); break;
             case ConvOp c: _kernels.Conv2d.Prepare(c.Activation); break;
             case LinearOp l: _kernels.Linear.Prepare(l.Activation); break;
@@ -211,6 +212,7 @@ sealed class GraphExecutor : INetworkExecutor
                 if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
                     _kernels.BlockedPointwise.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
                 else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
+                else if (c.IsDepthwise && TiledDepthwiseConv2d.Supports(p)) _kernels.TiledDepthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 else _kernels.Conv2d.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 break;
