@@ -222,79 +222,88 @@ public sealed class TiledDepthwiseConv2d
         int ix0 = ox0 * s - p.Pad;
         int w = p.W;
         int h = p.H;
-        int inPlane = (n * p.InTotalChannels + p.InMap.Source(c)) * h * w;
         int zTile = tz * rows * pitch;
+        int zWeights = tz * 2 * k;
 
-        // Stage the input window: rows (ThreadsY - 1) * s + K, Float4 columns by thread x.
+        // Every per-thread base below starts a loop's induction variable: at O2 ILGPU moves a value used only inside a
+        // loop into it (a shuffled input map's division included), but not a loop variable's starting value.
+        // Stage the input window: rows (ThreadsY - 1) * s + K, Float4 columns by thread x, zeros outside the image.
         int inRows = (threadsY - 1) * s + k;
-        for (int r = ty; r < inRows; r += threadsY)
+        int iy = iy0 + ty;
+        int rowBase = (n * p.InTotalChannels + p.InMap.Source(c)) * h * w + iy * w;
+        int rowStep = threadsY * w;
+        for (int r = ty * pitch; r < inRows * pitch; r += threadsY * pitch)
         {
-            int iy = iy0 + r;
             bool rowInside = live && iy >= 0 && iy < h;
-            int rowBase = inPlane + iy * w;
+            int ix = ix0 + 4 * tx;
             for (int q = tx; q < pitch; q += threadsX)
             {
-                int ix = ix0 + 4 * q;
-                tile[zTile + r * pitch + q] = new Float4(
+                tile[zTile + r + q] = new Float4(
                     LoadOrZero(input, rowInside, rowBase, ix, w),
                     LoadOrZero(input, rowInside, rowBase, ix + 1, w),
                     LoadOrZero(input, rowInside, rowBase, ix + 2, w),
                     LoadOrZero(input, rowInside, rowBase, ix + 3, w));
+                ix += 4 * threadsX;
             }
+            iy += threadsY;
+            rowBase += rowStep;
         }
         // Stage the weights: row ky as two Float4s (taps 0..3, 4..7; zeros past K).
-        int wPlane = c * k * k;
-        int zWeights = tz * 2 * k;
+        int wRow = c * k * k + ty * k;
         for (int r = ty; r < k; r += threadsY)
         {
             for (int q = tx; q < 2; q += threadsX)
             {
                 int kx = 4 * q;
-                int wBase = wPlane + r * k + kx;
+                int wBase = wRow + kx;
                 weights[zWeights + 2 * r + q] = new Float4(
                     live && kx < k ? weight[wBase] : 0f,
                     live && kx + 1 < k ? weight[wBase + 1] : 0f,
                     live && kx + 2 < k ? weight[wBase + 2] : 0f,
                     live && kx + 3 < k ? weight[wBase + 3] : 0f);
             }
+            wRow += threadsY * k;
         }
         Group.Barrier();
 
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-        int row = zTile + ty * s * pitch + tx * s;
+        int at = zTile + ty * s * pitch + tx * s;
+        int wAt = zWeights;
         if (s == 1)
         {
             for (int ky = 0; ky < k; ky++)
             {
-                int at = row + ky * pitch;
                 // 3 + K values: 6 (K 3) and 8 (K 5) in two Float4s, 10 (K 7) in three.
                 var f0 = tile[at];
                 var f1 = tile[at + 1];
                 var f2 = default(TTaps).K > 5 ? tile[at + 2] : default;
-                var w0 = weights[zWeights + 2 * ky];
-                var w1 = default(TTaps).K > 4 ? weights[zWeights + 2 * ky + 1] : default;
+                var w0 = weights[wAt];
+                var w1 = default(TTaps).K > 4 ? weights[wAt + 1] : default;
                 a0 = Taps<TTaps>(a0, w0, w1, f0.X, f0.Y, f0.Z, f0.W, f1.X, f1.Y, f1.Z);
                 a1 = Taps<TTaps>(a1, w0, w1, f0.Y, f0.Z, f0.W, f1.X, f1.Y, f1.Z, f1.W);
                 a2 = Taps<TTaps>(a2, w0, w1, f0.Z, f0.W, f1.X, f1.Y, f1.Z, f1.W, f2.X);
                 a3 = Taps<TTaps>(a3, w0, w1, f0.W, f1.X, f1.Y, f1.Z, f1.W, f2.X, f2.Y);
+                at += pitch;
+                wAt += 2;
             }
         }
         else
         {
             for (int ky = 0; ky < k; ky++)
             {
-                int at = row + ky * pitch;
                 // 6 + K values: 9 (K 3) and 11 (K 5) in three Float4s, 13 (K 7) in four.
                 var f0 = tile[at];
                 var f1 = tile[at + 1];
                 var f2 = tile[at + 2];
                 var f3 = default(TTaps).K > 6 ? tile[at + 3] : default;
-                var w0 = weights[zWeights + 2 * ky];
-                var w1 = default(TTaps).K > 4 ? weights[zWeights + 2 * ky + 1] : default;
+                var w0 = weights[wAt];
+                var w1 = default(TTaps).K > 4 ? weights[wAt + 1] : default;
                 a0 = Taps<TTaps>(a0, w0, w1, f0.X, f0.Y, f0.Z, f0.W, f1.X, f1.Y, f1.Z);
                 a1 = Taps<TTaps>(a1, w0, w1, f0.Z, f0.W, f1.X, f1.Y, f1.Z, f1.W, f2.X);
                 a2 = Taps<TTaps>(a2, w0, w1, f1.X, f1.Y, f1.Z, f1.W, f2.X, f2.Y, f2.Z);
                 a3 = Taps<TTaps>(a3, w0, w1, f1.Z, f1.W, f2.X, f2.Y, f2.Z, f2.W, f3.X);
+                at += pitch;
+                wAt += 2;
             }
         }
 
