@@ -45,7 +45,13 @@ public static class KernelCatalog
         foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP32M64), typeof(TileP64M32), typeof(TileP16M16) })
         foreach (var act in Activations)
             list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}>",
-                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile, typeof(StoredOutput)), true, PointwiseThreads(tile)));
+        // The pooled epilogue (a fused global average pool): the tiles a GPU runs it on, with the activations the
+        // released models' last convolutions use (ReLU; V2+ hard-swish).
+        foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP64M32) })
+        foreach (var act in new[] { typeof(Relu), typeof(HardSwish) })
+            list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}, {nameof(PooledOutput)}>",
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile, typeof(PooledOutput)), true, PointwiseThreads(tile)));
 
         // The tiled depthwise kernel: every tile and kernel size without an activation (what every released model's
         // depthwise layers use), and the other activations once (they change only the store of the epilogue, the

@@ -13,7 +13,7 @@ namespace ShuffleNetGpu.Kernels;
 /// from global memory once per tile; each thread then computes 4 adjacent outputs of one row, reading every input row
 /// as 128-bit <see cref="Float4"/> loads (2-4 per row for 12-28 FMAs) and the weight row as one or two more. K is a
 /// compile-time constant (the taps are unrolled by hand: ILGPU unrolls nothing); the stride is one of two code paths;
-/// no loop divides. The tile shape is chosen per op by <see cref="ChooseTile"/>.
+/// no loop divides. The tile shape is chosen per op by <see cref="ChooseTile(in ConvParams)"/>.
 /// </summary>
 public sealed class TiledDepthwiseConv2d
 {
@@ -44,7 +44,7 @@ public sealed class TiledDepthwiseConv2d
             throw new NotSupportedException($"{Op}: {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; at least 16 are needed.");
         else
             Tiles = accelerator.AcceleratorType == AcceleratorType.Cuda
-                ? [.. fitting.Where(t => t != DepthwiseTile.D16x4)]
+                ? [.. fitting.Where(GpuTiles.Contains)]
                 : [fitting[0]];
     }
 
@@ -67,17 +67,34 @@ public sealed class TiledDepthwiseConv2d
     /// to the tile) and halo ratio (input the tile needs over input it stages), the larger on a near tie (within 5%).
     /// Small tiles fill small maps but stage more halo per output: an 8x8 tile reads 10x10 inputs for a 3x3 kernel.
     /// </summary>
-    public DepthwiseTile ChooseTile(in ConvParams p)
+    public DepthwiseTile ChooseTile(in ConvParams p) => ChooseTile(p, Tiles);
+
+    /// <summary>The tile <see cref="ChooseTile(in ConvParams)"/> picks from <paramref name="tiles"/> (the first on a near tie).</summary>
+    public static DepthwiseTile ChooseTile(in ConvParams p, IReadOnlyList<DepthwiseTile> tiles)
     {
-        DepthwiseTile best = Tiles[0];
+        DepthwiseTile best = tiles[0];
         double bestScore = Score(best, p);
-        foreach (var t in Tiles.Skip(1))
+        foreach (var t in tiles.Skip(1))
         {
             double score = Score(t, p);
             if (score > bestScore * 1.05)
                 (best, bestScore) = (t, score);
         }
         return best;
+    }
+
+    /// <summary>The candidates on CUDA: every tile but the 16-thread one.</summary>
+    public static IReadOnlyList<DepthwiseTile> GpuTiles { get; } = [.. DepthwiseTile.All.Where(t => t != DepthwiseTile.D16x4)];
+
+    /// <summary>Input elements the group of tile <paramref name="t"/> at row tile <paramref name="tileY"/> and column
+    /// tile <paramref name="tileX"/> loads from one plane (its window clipped to the image; the kernel loads no more).</summary>
+    public static long StagedElements(DepthwiseTile t, in ConvParams p, int tileY, int tileX)
+    {
+        int rows = (t.Height - 1) * p.Stride + p.K, cols = 4 * (((t.Width - 1) * p.Stride + p.K + 3) / 4);
+        int y0 = tileY * t.Height * p.Stride - p.Pad, x0 = tileX * t.Width * p.Stride - p.Pad;
+        long inRows = Math.Max(0, Math.Min(p.H, y0 + rows) - Math.Max(0, y0));
+        long inCols = Math.Max(0, Math.Min(p.W, x0 + cols) - Math.Max(0, x0));
+        return inRows * inCols;
     }
 
     /// <summary>Output fill times halo ratio of tile <paramref name="t"/> on <paramref name="p"/>.</summary>
@@ -232,11 +249,13 @@ public sealed class TiledDepthwiseConv2d
         int iy = iy0 + ty;
         int rowBase = (n * p.InTotalChannels + p.InMap.Source(c)) * h * w + iy * w;
         int rowStep = threadsY * w;
+        // Float4s of a row the threads read: (4 ThreadsX - 1) s + K columns (at stride 1 about half the row's room).
+        int inFloat4s = ((4 * threadsX - 1) * s + k + 3) >> 2;
         for (int r = ty * pitch; r < inRows * pitch; r += threadsY * pitch)
         {
             bool rowInside = live && iy >= 0 && iy < h;
             int ix = ix0 + 4 * tx;
-            for (int q = tx; q < pitch; q += threadsX)
+            for (int q = tx; q < inFloat4s; q += threadsX)
             {
                 tile[zTile + r + q] = new Float4(
                     LoadOrZero(input, rowInside, rowBase, ix, w),
