@@ -29,10 +29,9 @@ public sealed class BlockedPointwiseConv2d
 
     private static readonly BlockedTile[] AllTiles = [BlockedTile.P64M64, BlockedTile.P32M64, BlockedTile.P64M32, BlockedTile.P16M16];
 
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, BlockedPointwiseParams>?[,] loaded = new Action<AcceleratorStream, KernelConfig, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>?[ActivationExtensions.Count, AllTiles.Length];
-    private readonly Lock gate = new();
+    // One slot per (activation, tile, epilogue): variant = 2 x tile + (pooled ? 1 : 0).
+    private readonly SpecializationCache<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>> loaded = new(2 * AllTiles.Length);
 
     /// <summary>
     /// The launcher. On CUDA every tile shape that fits is a candidate; elsewhere (CPU accelerators, OpenCL) only
@@ -121,6 +120,57 @@ public sealed class BlockedPointwiseConv2d
             _ = KernelFor(activation, t);
     }
 
+    /// <summary>Compiles the pooled-epilogue kernels (<see cref="LaunchPooled"/>) for <paramref name="activation"/> now.</summary>
+    public void PreparePooled(Activation activation)
+    {
+        foreach (var t in Tiles)
+            _ = KernelFor(activation, t, pooled: true);
+    }
+
+    /// <summary>
+    /// Whether <see cref="LaunchPooled"/> computes <paramref name="p"/> with one of <paramref name="tiles"/>: what
+    /// <see cref="Supports"/> takes, with one image's pixels (H x W) within a tile's pixels and one group.
+    /// </summary>
+    public static bool SupportsPooled(in ConvParams p, IReadOnlyList<BlockedTile> tiles)
+    {
+        int hw = p.H * p.W;
+        return Supports(p) && p.Groups == 1 && tiles.Any(t => t.Pixels >= hw);
+    }
+
+    /// <summary>Whether this launcher's tiles take <paramref name="p"/> pooled (see <see cref="SupportsPooled(in ConvParams, IReadOnlyList{BlockedTile})"/>).</summary>
+    public bool SupportsPooled(in ConvParams p) => SupportsPooled(p, Tiles);
+
+    /// <summary>
+    /// Enqueues the convolution followed by a global average pool: <c>out[n, OutChannelOffset + co] = mean over the
+    /// H x W pixels of act(conv + bias)</c>, written to an [N, OutTotalChannels] output (the pool's [N, C, 1, 1]); the
+    /// convolution's own output never reaches global memory. One group per image and channel tile: each thread sums
+    /// its 4 pixels per channel, the group adds the ThreadsX partial sums in order, then divides by H x W.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unsupported shape (<see cref="SupportsPooled(in ConvParams)"/>) or views of the wrong size.</exception>
+    public void LaunchPooled(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> packedWeight,
+        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
+    {
+        activation.ThrowIfUndefined();
+        p.Validate(Op);
+        if (!SupportsPooled(p))
+            throw new ArgumentException($"{Op}: a pooled launch needs what Launch needs, one group and H x W within {Tiles.Max(t => t.Pixels)} pixels. {p}");
+        Checks.View(input, p.InputBufferLength, nameof(input), Op);
+        Checks.ExactView(packedWeight, PackedWeightLength(p), nameof(packedWeight), Op);
+        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
+        Checks.View(output, (long)p.N * p.OutTotalChannels, nameof(output), Op);
+        Checks.FitsInt(PackedWeightLength(p), "packed weight", Op);
+        int hw = p.H * p.W;
+        // The tile wasting the fewest channel slots among those holding one image's pixels.
+        int cout = p.Cout;
+        var tile = Tiles.Where(t => t.Pixels >= hw).OrderBy(t => RoundUp(cout, t.Channels)).ThenByDescending(t => t.Threads).First();
+        var grid = new Index3D(p.N, (p.Cout + tile.Channels - 1) / tile.Channels, 1);
+        if (grid.Y > 65535)
+            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
+        KernelFor(activation, tile, pooled: true)(stream ?? Accelerator.DefaultStream,
+            new KernelConfig(grid, new Index3D(tile.ThreadsX, tile.ThreadsY, 1)), input, packedWeight, bias, output,
+            new BlockedPointwiseParams(p, p.N * hw, RoundUp(p.Cin, TileK), RoundUp(p.Cout, ChannelPad)));
+    }
+
     /// <summary>
     /// Enqueues the convolution on <paramref name="stream"/> (default stream if null); does not synchronise.
     /// <paramref name="packedWeight"/> is <see cref="PackWeights"/>' output for the same <paramref name="p"/>.
@@ -158,35 +208,36 @@ public sealed class BlockedPointwiseConv2d
     }
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, BlockedPointwiseParams> KernelFor(Activation activation, BlockedTile tile)
-    {
-        activation.ThrowIfUndefined();
-        int t = Array.IndexOf(AllTiles, tile);
-        lock (gate)
-            return loaded[(int)activation, t] ??= activation switch
+        ArrayView<float>, BlockedPointwiseParams> KernelFor(Activation activation, BlockedTile tile, bool pooled = false) =>
+        loaded.Get(activation, 2 * Array.IndexOf(AllTiles, tile) + (pooled ? 1 : 0), this,
+            static (self, a, v) => a switch
             {
-                Activation.None => Load<Identity>(tile),
-                Activation.Relu => Load<Relu>(tile),
-                Activation.HardSwish => Load<HardSwish>(tile),
-                Activation.HardSigmoid => Load<HardSigmoid>(tile),
-                _ => Load<Sigmoid>(tile),
-            };
-    }
+                Activation.None => self.Load<Identity>(v),
+                Activation.Relu => self.Load<Relu>(v),
+                Activation.HardSwish => self.Load<HardSwish>(v),
+                Activation.HardSigmoid => self.Load<HardSigmoid>(v),
+                _ => self.Load<Sigmoid>(v),
+            });
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, BlockedPointwiseParams> Load<TAct>(BlockedTile tile) where TAct : struct, IActivation => tile.Name switch
+        ArrayView<float>, BlockedPointwiseParams> Load<TAct>(int variant) where TAct : struct, IActivation =>
+        variant % 2 == 1 ? Load<TAct, PooledOutput>(AllTiles[variant / 2]) : Load<TAct, StoredOutput>(AllTiles[variant / 2]);
+
+    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, BlockedPointwiseParams> Load<TAct, TOut>(BlockedTile tile)
+        where TAct : struct, IActivation where TOut : struct, IPointwiseOutput => tile.Name switch
     {
-        nameof(BlockedTile.P64M64) => Load<TAct, TileP64M64>(),
-        nameof(BlockedTile.P32M64) => Load<TAct, TileP32M64>(),
-        nameof(BlockedTile.P64M32) => Load<TAct, TileP64M32>(),
-        _ => Load<TAct, TileP16M16>(),
+        nameof(BlockedTile.P64M64) => Load<TAct, TileP64M64, TOut>(),
+        nameof(BlockedTile.P32M64) => Load<TAct, TileP32M64, TOut>(),
+        nameof(BlockedTile.P64M32) => Load<TAct, TileP64M32, TOut>(),
+        _ => Load<TAct, TileP16M16, TOut>(),
     };
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, BlockedPointwiseParams> Load<TAct, TTile>()
-        where TAct : struct, IActivation where TTile : struct, IPointwiseTile =>
+        ArrayView<float>, BlockedPointwiseParams> Load<TAct, TTile, TOut>()
+        where TAct : struct, IActivation where TTile : struct, IPointwiseTile where TOut : struct, IPointwiseOutput =>
         Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>(
-            Kernel<TAct, TTile>);
+            Kernel<TAct, TTile, TOut>);
 
     private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
@@ -199,9 +250,9 @@ public sealed class BlockedPointwiseConv2d
     /// offsets are fixed for the whole loop, so they are computed once. Every output sums k in order 0..Kg-1
     /// (the padded rows add zeros), then the bias, as the reference does.
     /// </summary>
-    internal static void Kernel<TAct, TTile>(ArrayView<float> input, ArrayView<float> weight,
+    internal static void Kernel<TAct, TTile, TOut>(ArrayView<float> input, ArrayView<float> weight,
         ArrayView<float> bias, ArrayView<float> output, BlockedPointwiseParams q)
-        where TAct : struct, IActivation where TTile : struct, IPointwiseTile
+        where TAct : struct, IActivation where TTile : struct, IPointwiseTile where TOut : struct, IPointwiseOutput
     {
         var p = q.Conv;
         int tx4 = default(TTile).ThreadsX;   // Float4s per k row of the input tile
@@ -221,7 +272,10 @@ public sealed class BlockedPointwiseConv2d
         int kPadded = q.KPadded;
         int mPadded = q.MPadded;
         int m0 = Grid.IdxY * 4 * ty4;
-        int p0 = Grid.IdxX * 4 * tx4;
+        // Pooled: one image per group (its pixels [n hw, n hw + hw), hw within the tile); else consecutive pixel tiles.
+        int p0 = default(TOut).Pooled ? Grid.IdxX * hw : Grid.IdxX * 4 * tx4;
+        if (default(TOut).Pooled)
+            pixels = p0 + hw;
 
         // Weight staging: this thread copies the Float4 (k = aRow + r * aRowStep, m = m0 + 4 * aCol .. + 3).
         // (No '%': ptxas 11.8 turns a signed remainder by 16 into a reciprocal sequence, and O2 sinks it into the loop.)
@@ -287,11 +341,54 @@ public sealed class BlockedPointwiseConv2d
 
         int firstOut = p0 + 4 * tx;
         int mA = m0 + 4 * ty;
+        if (default(TOut).Pooled)
+        {
+            // Each thread's 4 pixels per channel, then the ThreadsX partial sums of each channel in order.
+            var sums = SharedMemory.Allocate<float>(4 * default(TTile).ThreadsY * default(TTile).ThreadsX); // [m][x]
+            int row = 4 * ty * tx4 + tx;
+            sums[row] = PooledRow<TAct>(bias, g, mg, mA, firstOut, pixels, acc.C00, acc.C01, acc.C02, acc.C03);
+            sums[row + tx4] = PooledRow<TAct>(bias, g, mg, mA + 1, firstOut, pixels, acc.C10, acc.C11, acc.C12, acc.C13);
+            sums[row + 2 * tx4] = PooledRow<TAct>(bias, g, mg, mA + 2, firstOut, pixels, acc.C20, acc.C21, acc.C22, acc.C23);
+            sums[row + 3 * tx4] = PooledRow<TAct>(bias, g, mg, mA + 3, firstOut, pixels, acc.C30, acc.C31, acc.C32, acc.C33);
+            Group.Barrier();
+            // Thread x < 4 of each channel row adds channel mA + x's partial sums.
+            int m = mA + tx;
+            if (tx < 4 && m < mg)
+            {
+                int at = (4 * ty + tx) * tx4;
+                float total = 0f;
+                for (int x = 0; x < tx4; x++)
+                    total += sums[at + x];
+                output[Grid.IdxX * p.OutTotalChannels + p.OutChannelOffset + g * mg + m] = total / hw;
+            }
+            return;
+        }
         // The reference kernel's epilogue, with this thread's pixels adjacent (step 1).
         PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA, firstOut, 1, pixels, hw, acc.C00, acc.C01, acc.C02, acc.C03);
         PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 1, firstOut, 1, pixels, hw, acc.C10, acc.C11, acc.C12, acc.C13);
         PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 2, firstOut, 1, pixels, hw, acc.C20, acc.C21, acc.C22, acc.C23);
         PointwiseConv2d.StoreRow<TAct>(output, bias, p, g, mg, mA + 3, firstOut, 1, pixels, hw, acc.C30, acc.C31, acc.C32, acc.C33);
+    }
+
+    /// <summary>Sum of act(v + bias) over this thread's pixels <c>pixel .. pixel + 3</c> below <paramref name="end"/>
+    /// for channel <paramref name="m"/> (0 past the channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float PooledRow<TAct>(ArrayView<float> bias, int g, int mg, int m, int pixel, int end,
+        float v0, float v1, float v2, float v3) where TAct : struct, IActivation
+    {
+        if (m >= mg)
+            return 0f;
+        float b = bias[g * mg + m];
+        float sum = 0f;
+        if (pixel < end)
+            sum += default(TAct).Apply(v0 + b);
+        if (pixel + 1 < end)
+            sum += default(TAct).Apply(v1 + b);
+        if (pixel + 2 < end)
+            sum += default(TAct).Apply(v2 + b);
+        if (pixel + 3 < end)
+            sum += default(TAct).Apply(v3 + b);
+        return sum;
     }
 
     /// <summary>Offset of <paramref name="pixel"/> (batch folded in) in channel plane 0 of the input, or -1 past the end.</summary>

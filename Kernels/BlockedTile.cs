@@ -65,3 +65,24 @@ public readonly struct TileP16M16 : IPointwiseTile
     /// <inheritdoc/>
     public int ThreadsY => 4;
 }
+
+/// <summary>Compile-time epilogue of <see cref="BlockedPointwiseConv2d"/>: store every output, or pool them per image.</summary>
+public interface IPointwiseOutput
+{
+    /// <summary>True: sum each channel over the group's image and write the mean (a fused global average pool).</summary>
+    bool Pooled { get; }
+}
+
+/// <summary>Every output stored (<see cref="BlockedPointwiseConv2d.Launch"/>).</summary>
+public readonly struct StoredOutput : IPointwiseOutput
+{
+    /// <inheritdoc/>
+    public bool Pooled => false;
+}
+
+/// <summary>Outputs averaged per image and channel (<see cref="BlockedPointwiseConv2d.LaunchPooled"/>).</summary>
+public readonly struct PooledOutput : IPointwiseOutput
+{
+    /// <inheritdoc/>
+    public bool Pooled => true;
+}

@@ -17,7 +17,8 @@ public sealed record KernelEntryPoint(string Name, MethodInfo Method, bool Expli
 }
 
 /// <summary>
-/// Every kernel method the launchers load, specialised the same way (one per activation, per pointwise tile).
+/// Every kernel method the launchers load, specialised the same way (one per activation, per pointwise tile; the tiled
+/// depthwise kernel per tile and kernel size, its activations sampled: see <see cref="Build"/>).
 /// For diagnostics and offline checks, e.g. compiling each to PTX or OpenCL C without a device.
 /// </summary>
 public static class KernelCatalog
@@ -44,7 +45,22 @@ public static class KernelCatalog
         foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP32M64), typeof(TileP64M32), typeof(TileP16M16) })
         foreach (var act in Activations)
             list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}>",
-                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile), true, PointwiseThreads(tile)));
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile, typeof(StoredOutput)), true, PointwiseThreads(tile)));
+        // The pooled epilogue (a fused global average pool): the tiles a GPU runs it on, with the activations the
+        // released models' last convolutions use (ReLU; V2+ hard-swish).
+        foreach (var tile in new[] { typeof(TileP64M64), typeof(TileP64M32) })
+        foreach (var act in new[] { typeof(Relu), typeof(HardSwish) })
+            list.Add(new($"{nameof(BlockedPointwiseConv2d)}<{act.Name}, {tile.Name}, {nameof(PooledOutput)}>",
+                KernelMethod(typeof(BlockedPointwiseConv2d)).MakeGenericMethod(act, tile, typeof(PooledOutput)), true, PointwiseThreads(tile)));
+
+        // The tiled depthwise kernel: every tile and kernel size without an activation (what every released model's
+        // depthwise layers use), and the other activations once (they change only the store of the epilogue, the
+        // same in every tile). All 75 specialisations would add 56 kernels to every offline compile in CI.
+        foreach (var tile in new[] { typeof(DwTileD64x16), typeof(DwTileD32x16), typeof(DwTileD16x16c2), typeof(DwTileD8x8c8), typeof(DwTileD16x4) })
+        foreach (var taps in new[] { typeof(Taps3), typeof(Taps5), typeof(Taps7) })
+            list.Add(TiledDepthwise(typeof(Identity), tile, taps));
+        foreach (var act in Activations.Skip(1))
+            list.Add(TiledDepthwise(act, typeof(DwTileD64x16), typeof(Taps3)));
 
         list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false, ElementwiseThreads));
         list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false, ElementwiseThreads));
@@ -59,6 +75,14 @@ public static class KernelCatalog
     {
         var t = (IPointwiseTile)Activator.CreateInstance(tile)!;
         return t.ThreadsX * t.ThreadsY;
+    }
+
+    private static KernelEntryPoint TiledDepthwise(Type act, Type tile, Type taps)
+    {
+        var t = (IDepthwiseTile)Activator.CreateInstance(tile)!;
+        return new($"{nameof(TiledDepthwiseConv2d)}<{act.Name}, {tile.Name}, {taps.Name}>",
+            KernelMethod(typeof(TiledDepthwiseConv2d)).MakeGenericMethod(act, tile, taps), true,
+            t.ThreadsX * t.ThreadsY * t.Channels);
     }
 
     private static MethodInfo KernelMethod(Type op) =>

@@ -25,6 +25,7 @@ public sealed class KernelSet
         Accelerator = accelerator;
         Conv2d = new Conv2d(accelerator);
         Depthwise = new DepthwiseConv2d(accelerator);
+        TiledDepthwise = new TiledDepthwiseConv2d(accelerator);
         Pointwise = new PointwiseConv2d(accelerator, pointwiseTile);
         BlockedPointwise = new BlockedPointwiseConv2d(accelerator);
         MaxPool = new MaxPool3x3s2(accelerator);
@@ -38,6 +39,9 @@ public sealed class KernelSet
         {
             Conv2d.PrepareAll();
             Depthwise.PrepareAll();
+            foreach (var a in ActivationExtensions.All)
+            foreach (int k in new[] { 3, 5, 7 })
+                TiledDepthwise.Prepare(a, k);
             Pointwise.PrepareAll();
             foreach (var a in ActivationExtensions.All) BlockedPointwise.Prepare(a);
             Linear.PrepareAll();
@@ -57,8 +61,12 @@ public sealed class KernelSet
     /// <summary>General grouped convolution.</summary>
     public Conv2d Conv2d { get; }
 
-    /// <summary>Depthwise convolution.</summary>
+    /// <summary>Depthwise convolution, one thread per output: the reference of <see cref="TiledDepthwise"/>, and what
+    /// runs the kernel sizes and strides that one does not take.</summary>
     public DepthwiseConv2d Depthwise { get; }
+
+    /// <summary>Depthwise convolution through shared-memory tiles (K 3/5/7, stride 1/2).</summary>
+    public TiledDepthwiseConv2d TiledDepthwise { get; }
 
     /// <summary>Tiled 1x1 convolution: the reference of <see cref="BlockedPointwise"/>, and what runs the 1x1
     /// convolutions whose input map shuffles.</summary>

@@ -10,6 +10,7 @@ static class CostTable
     {
         ["batch"] = cost.Batch,
         ["kernels"] = cost.Kernels,
+        ["kernels_unfused"] = cost.UnfusedKernels,
         ["macs"] = cost.Macs,
         ["bytes"] = cost.Bytes,
         ["device"] = "H100 (67 TFLOP/s fp32 FMA, 3.35 TB/s)",
@@ -25,6 +26,7 @@ static class CostTable
             ["macs"] = o.Macs,
             ["bytes_read"] = o.BytesRead,
             ["bytes_written"] = o.BytesWritten,
+            ["kernel_bytes"] = o.KernelBytes,
             ["bound_us"] = o.BoundSeconds * 1e6,
             ["bound_by"] = o.MemoryBound ? "memory" : "compute",
         }).ToArray()),

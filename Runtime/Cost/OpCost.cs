@@ -18,6 +18,10 @@ public sealed record OpCost(int Index, string Name, string Kernel, long Macs, lo
     /// <summary>Bytes moved: read plus written.</summary>
     public long Bytes => BytesRead + BytesWritten;
 
+    /// <summary>The bytes its kernel moves as written (<see cref="KernelTraffic"/>), or null where that model does not
+    /// cover the kernel.</summary>
+    public long? KernelBytes { get; init; }
+
     /// <summary>Seconds at the fp32 FMA peak.</summary>
     public double ComputeSeconds => Macs / H100.FmaPerSecond;
 

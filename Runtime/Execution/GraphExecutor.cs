@@ -34,6 +34,8 @@ sealed class GraphExecutor : INetworkExecutor
         var watch = System.Diagnostics.Stopwatch.StartNew();
         _kernels = new KernelSet(accelerator, prepareAll: false);
         foreach (var op in _graph.Ops) Prepare(op);
+        foreach (var l in PointwisePoolFusion.Launches(_graph, _graph.Ops, [_graph.OutputTensor], _kernels.BlockedPointwise.Tiles))
+            if (l.Pool is not null) _kernels.BlockedPointwise.PreparePooled(((ConvOp)l.Op).Activation);
         CompileTime = watch.Elapsed;
         // The blocked 1x1 kernel reads its weights re-laid out ([G][K][M], padded): packed once, here, and only the
         // packed copy goes to the device.
@@ -85,6 +87,7 @@ sealed class GraphExecutor : INetworkExecutor
         {
             case ConvOp c when c.IsPointwise && c.Input.View.ShuffleGroups > 1: _kernels.Pointwise.Prepare(c.Activation); break;
             case ConvOp c when c.IsPointwise: _kernels.BlockedPointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsDepthwise && TiledDepthwiseConv2d.Supports(c.Kernel, c.Stride): _kernels.TiledDepthwise.Prepare(c.Activation, c.Kernel); break;
             case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(c.Activation); break;
             case ConvOp c: _kernels.Conv2d.Prepare(c.Activation); break;
             case LinearOp l: _kernels.Linear.Prepare(l.Activation); break;
@@ -109,16 +112,16 @@ sealed class GraphExecutor : INetworkExecutor
         if (Profile is { } profile)
         {
             // Diagnostic mode: synchronise after every op to time it (slower; never on by default).
-            foreach (var op in plan.Ops)
+            foreach (var l in LaunchesOf(plan))
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                Launch(stream, op, n);
+                Launch(stream, l, n);
                 stream.Synchronize();
-                profile.Add(KernelName(op), System.Diagnostics.Stopwatch.GetElapsedTime(start));
+                profile.Add(KernelName(l.Op), System.Diagnostics.Stopwatch.GetElapsedTime(start));
             }
         }
-        else foreach (var op in plan.Ops) Launch(stream, op, n);
-        LastRunOps = plan.Ops.Count;
+        else foreach (var l in LaunchesOf(plan)) Launch(stream, l, n);
+        LastRunOps = LaunchesOf(plan).Count;
         stream.Synchronize();
         long offset = 0;
         for (int i = 0; i < outputs.Count; i++)
@@ -144,11 +147,11 @@ sealed class GraphExecutor : INetworkExecutor
             View(NetworkGraph.InputTensor).CopyFromCPU(stream, input);
             stream.Synchronize();
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            foreach (var op in plan.Ops) Launch(stream, op, n);
+            foreach (var l in LaunchesOf(plan)) Launch(stream, l, n);
             stream.Synchronize();
             times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start);
         }
-        LastRunOps = plan.Ops.Count;
+        LastRunOps = LaunchesOf(plan).Count;
         return times;
     }
 
@@ -195,6 +198,29 @@ sealed class GraphExecutor : INetworkExecutor
         new(v.Offset, v.Stride, v.ShuffleGroups > 1 ? v.ShuffleGroups : 0, v.ShuffleGroups > 1 ? v.ShuffleGroupSize : 0);
 
 
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<MemoryPlan, IReadOnlyList<KernelLaunch>> _launches = new();
+
+    /// <summary>The kernel launches of a plan (its ops, a global average pool folded into the 1x1 convolution before it).</summary>
+    IReadOnlyList<KernelLaunch> LaunchesOf(MemoryPlan plan) =>
+        _launches.GetValue(plan, p => PointwisePoolFusion.Launches(p.Graph, p.Ops, p.Outputs.ToHashSet(), _kernels.BlockedPointwise.Tiles,
+            (a, b) => p.OffsetOf(a) < p.OffsetOf(b) + p.ElementsOf(b) && p.OffsetOf(b) < p.OffsetOf(a) + p.ElementsOf(a)));
+
+    void Launch(AcceleratorStream stream, KernelLaunch l, int n)
+    {
+        if (l.Pool is not { } pool)
+        {
+            Launch(stream, l.Op, n);
+            return;
+        }
+        Launches++;
+        var c = (ConvOp)l.Op;
+        var src = _plan!.Graph.Tensors[c.Input.Tensor];
+        var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, 1, 1, 1, Map(c.Input.View),
+            src.Channels, _plan.Graph.Tensors[pool.Output.Tensor].Channels, pool.Output.ChannelOffset);
+        _kernels.BlockedPointwise.LaunchPooled(stream, View(c.Input.Tensor), Weight(c.Name + PackedSuffix), Weight(c.Name + ".bias"),
+            View(pool.Output.Tensor), p, c.Activation);
+    }
+
     void Launch(AcceleratorStream stream, GraphOp op, int n)
     {
         Launches++;
@@ -211,6 +237,7 @@ sealed class GraphExecutor : INetworkExecutor
                 if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
                     _kernels.BlockedPointwise.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
                 else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
+                else if (c.IsDepthwise && TiledDepthwiseConv2d.Supports(p)) _kernels.TiledDepthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 else if (c.IsDepthwise) _kernels.Depthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 else _kernels.Conv2d.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 break;

@@ -42,6 +42,12 @@ public static class MemoryPlanner
                 if (first[read.Tensor] < 0) throw new InvalidOperationException($"op {step} ({op.GetType().Name}) reads tensor {read.Tensor} before any op writes it");
                 last[read.Tensor] = step;
             }
+            // A global average pool right after the convolution that writes its input runs fused with it on the ILGPU
+            // backends (PointwisePoolFusion): that convolution's inputs stay alive through the pool, so the pool's
+            // output never takes their room while the fused kernel still reads them.
+            if (op is PoolOp { Kind: PoolKind.GlobalAverage } pool && step > 0 && ops[step - 1] is ConvOp conv &&
+                conv.Output.Tensor == pool.Input.Tensor)
+                foreach (var read in conv.Inputs) last[read.Tensor] = Math.Max(last[read.Tensor], step);
             int w = op.Output.Tensor;
             if (first[w] < 0) first[w] = step;
             last[w] = Math.Max(last[w], step);

@@ -81,6 +81,21 @@ public sealed class CostModelTests
     }
 
     [Fact]
+    public void FoldsTheLastPoolIntoTheLastConvolution()
+    {
+        // V2 1.0x at batch 256: conv_last (464 -> 1024 on 7x7) and the global pool become one kernel: 72 -> 71. The pair
+        // no longer writes and reads back the 256 x 1024 x 49 x 4 = 51,380,224 B activation; it keeps the pool's
+        // 256 x 1024 x 4 B output.
+        var graph = GraphFactory.Build(ModelZoo.Get("shufflenetv2-1.0x"));
+        var cost = ModelCost.Of(graph, 256);
+        Assert.Equal((71, 72), (cost.Kernels, cost.UnfusedKernels));
+        var fused = cost.Ops.Single(o => o.Kernel == "PointwiseConv2d+GlobalAverage");
+        Assert.Equal(256 * 1024 * 4, fused.BytesWritten);
+        long unfusedBytes = graph.Ops.Select((op, i) => OpCost.Of(graph, i, op, 256, "").Bytes).Sum();
+        Assert.Equal(2 * 51_380_224, unfusedBytes - cost.Bytes);
+    }
+
+    [Fact]
     public void InfoCostPrintsThePerOpTableAndJson()
     {
         string id = ModelZoo.Ids[0];
