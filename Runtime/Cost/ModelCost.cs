@@ -48,4 +48,17 @@ public sealed class ModelCost
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         return new(batch, graph.Ops.Select((op, i) => OpCost.Of(graph, i, op, batch, GraphExecutor.KernelName(op))).ToList());
     }
+
+    /// <summary>The cost of the ops a run for <paramref name="outputs"/> launches (the memory plan's ops): e.g. the
+    /// backbone up to C5 at an input size where the head does not run (<see cref="NetworkGraph.HeadPoolCoversMap"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is below 1.</exception>
+    public static ModelCost Of(NetworkGraph graph, int batch, IReadOnlyList<int> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        var run = Planning.MemoryPlanner.Plan(graph, batch, outputs).Ops.ToHashSet();
+        return new(batch, graph.Ops.Select((op, i) => (op, i)).Where(x => run.Contains(x.op))
+            .Select(x => OpCost.Of(graph, x.i, x.op, batch, GraphExecutor.KernelName(x.op))).ToList());
+    }
 }
