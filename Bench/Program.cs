@@ -10,6 +10,8 @@ switch (args.FirstOrDefault())
 {
     case "alone": return EngineAlone.Run(args[1..]);
     case "alone-table": return AloneTable.Run(args[1..]);
+    // ONNX Runtime alone on a dynamic-size export at one size (scripts/size-speed.sh): ... -- ort-size M.onnx --size 800x1216
+    case "ort-size": return OrtAtSize.Run(args[1..]);
     case "compare-ort":
         // Both engines in one process measured their two spinning thread pools fighting for 2 cores (issue 14).
         Console.Error.WriteLine("compare-ort is replaced by scripts/cpu-vs-ort.sh, which runs each engine alone in its own process");

@@ -14,12 +14,14 @@ namespace ShuffleNetGpu.Imaging;
 /// <param name="ResizeShort">The short side after resizing, or 0 to keep the image's size.</param>
 /// <param name="MaxLong">The most the long side may become (0: no cap); only with a resize.</param>
 /// <param name="PadTo">Pad height and width up to multiples of this (1: no padding).</param>
-/// <param name="Mean">Subtracted per channel (B, G, R).</param>
+/// <param name="Mean">Subtracted per channel (B, G, R); null when none was given: nothing is subtracted (for
+/// ShuffleNetV2.Large, whose input has a 224 x 224 mean image subtracted, <c>NetworkInput.LoadAnySize</c> refuses a
+/// null mean: see <c>MeanImageException</c>).</param>
 /// <param name="Std">Divided per channel (B, G, R); each above 0.</param>
-public sealed record DetectionPreprocessing(int ResizeShort, int MaxLong, int PadTo, float[] Mean, float[] Std)
+public sealed record DetectionPreprocessing(int ResizeShort, int MaxLong, int PadTo, float[]? Mean, float[] Std)
 {
     /// <summary>No resize, no padding, no normalisation: the image's own pixels as upstream's networks take them.</summary>
-    public static DetectionPreprocessing OwnSize => new(0, 0, 1, [0, 0, 0], [1, 1, 1]);
+    public static DetectionPreprocessing OwnSize => new(0, 0, 1, null, [1, 1, 1]);
 
     /// <summary>Throws <see cref="ShuffleNetException"/> naming the first bad field.</summary>
     public void Validate()
@@ -28,9 +30,9 @@ public sealed record DetectionPreprocessing(int ResizeShort, int MaxLong, int Pa
         if (MaxLong < 0 || MaxLong > InputShapes.MaxSize) throw new ShuffleNetException($"max-long {MaxLong}: expected 0 (no cap) to {InputShapes.MaxSize}");
         if (MaxLong > 0 && ResizeShort == 0) throw new ShuffleNetException("max-long needs resize-short: without a resize the image keeps its size");
         if (PadTo < 1 || PadTo > 1024) throw new ShuffleNetException($"pad-to {PadTo}: expected 1 (no padding) to 1024");
-        if (Mean is not { Length: 3 } || Std is not { Length: 3 }) throw new ShuffleNetException("mean and std need 3 values each (B, G, R)");
+        if (Mean is not (null or { Length: 3 }) || Std is not { Length: 3 }) throw new ShuffleNetException("mean and std need 3 values each (B, G, R)");
         if (Std.Any(s => !(s > 0) || float.IsInfinity(s))) throw new ShuffleNetException($"std {string.Join(",", Std)}: each value must be finite and above 0");
-        if (Mean.Any(m => !float.IsFinite(m))) throw new ShuffleNetException($"mean {string.Join(",", Mean)}: each value must be finite");
+        if (Mean is not null && Mean.Any(m => !float.IsFinite(m))) throw new ShuffleNetException($"mean {string.Join(",", Mean)}: each value must be finite");
     }
 
     /// <summary>The size after the resize: the short side <see cref="ResizeShort"/> (the scale lowered so the long side
@@ -80,7 +82,7 @@ public static class DetectionPreprocessor
         var output = new float[3 * plane];
         for (int c = 0; c < 3; c++)   // c: 0 = B (byte 2), 1 = G, 2 = R (byte 0)
         {
-            float mean = options.Mean[c], std = options.Std[c];
+            float mean = options.Mean?[c] ?? 0, std = options.Std[c];
             for (int y = 0; y < height; y++)
             {
                 long row = c * plane + (long)y * paddedWidth;

@@ -17,7 +17,7 @@ namespace ShuffleNetGpu;
 /// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
-/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run(float[])"/> is
+/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>. <see cref="Run(float[])"/> is
 /// thread-safe and synchronous: it returns when the results are on the host. Calls on one network are serialised (each
 /// gets every bit a lone call would; on cpu each already uses all <c>cpuThreads</c>); separate networks run in parallel.
 /// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
@@ -36,8 +36,10 @@ public sealed partial class ShuffleNet : IDisposable
 {
     readonly ComputeDevice _device;
     readonly INetworkExecutor _executor;
-    // One call at a time; a semaphore rather than a lock so that RunAsync can wait for its turn without a thread and give up when cancelled.
-    readonly SemaphoreSlim _gate = new(1, 1);
+    // One call at a time per device (so per network unless networks share a device, see ShuffleNet.SharedDevice.cs);
+    // a semaphore rather than a lock so that RunAsync can wait for its turn without a thread and give up when cancelled.
+    readonly SemaphoreSlim _gate;
+    readonly bool _ownsDevice;
     readonly int _embeddingTensor;
     readonly int[][] _single;   // a one-tensor output list per tensor, so a call allocates none
     readonly Dictionary<string, int> _layers = [];   // Graph.FindNamed as a lookup that allocates no enumerator
@@ -45,10 +47,12 @@ public sealed partial class ShuffleNet : IDisposable
     readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
+    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads, bool ownsDevice = true)
     {
         Weights = weights;
         _device = device;
+        _gate = device.Gate;
+        _ownsDevice = ownsDevice;
         _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
         _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
         foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
@@ -58,9 +62,14 @@ public sealed partial class ShuffleNet : IDisposable
             foreach (var read in op.Inputs) _afterHead[op.Output.Tensor] |= _afterHead[read.Tensor];
         try
         {
-            _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+            // Under the device's gate: on a shared device, ILGPU's kernel cache (per accelerator) is not thread-safe.
+            using (EnterGate())
+            {
+                ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+                _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+            }
         }
-        catch { device.Dispose(); throw; }
+        catch { if (ownsDevice) device.Dispose(); throw; }
     }
 
     /// <summary>The weights loaded.</summary>
@@ -76,7 +85,7 @@ public sealed partial class ShuffleNet : IDisposable
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
-    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load"/>.</summary>
+    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>.</summary>
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -128,7 +137,7 @@ public sealed partial class ShuffleNet : IDisposable
         return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
     }
 
-    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load"/>).</summary>
+    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load(string, BackendKind, int)"/>).</summary>
     /// <exception cref="BackendException">the backend is not present, or not a <see cref="BackendKind"/>.</exception>
     /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
     public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
@@ -378,7 +387,7 @@ public sealed partial class ShuffleNet : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             // The gate is held until the run ends, so nothing else uses the executor and the buffers outlive their use.
             await Task.Run(() => _executor.Run(input.Span, input.Length / ImageElements, Graph, _single[Graph.OutputTensor], new RunOutputs(output.Span)),
@@ -424,7 +433,7 @@ public sealed partial class ShuffleNet : IDisposable
         if (runs < 1) throw new ShuffleNetException($"runs must be 1 or more, not {runs}");
         using (EnterGate())
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfDisposed();
             return _executor.TimeResident(batch, n, sized, runs);
         }
     }
@@ -480,7 +489,7 @@ public sealed partial class ShuffleNet : IDisposable
     {
         using (EnterGate())
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfDisposed();
             _executor.Run(input, n, sized, tensors, destination);
         }
     }
@@ -517,8 +526,15 @@ public sealed partial class ShuffleNet : IDisposable
             if (_disposed) return;
             _disposed = true;
             _executor.Dispose();
-            _device.Dispose();
+            if (_ownsDevice) _device.Dispose();
         }
+    }
+
+    void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // A shared device disposed before this network: its accelerator (and compiled kernels) are gone.
+        ObjectDisposedException.ThrowIf(_device.IsDisposed, _device);
     }
 
     /// <summary>Waits for this network's turn; disposing the result ends it. A struct, so a warm call allocates nothing.</summary>

@@ -41,6 +41,10 @@ public sealed partial class InferenceServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            // Slow clients (ServerOptions): each holds only its connection; these rates and timeouts free it.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, options.SlowClientGracePeriod);
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, options.SlowClientGracePeriod);
+            kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
             kestrel.Listen(options.Address, options.HttpPort, l => { l.Protocols = HttpProtocols.Http1; _http = l; });
             kestrel.Listen(options.Address, options.GrpcPort, l => { l.Protocols = HttpProtocols.Http2; _grpc = l; });
         });

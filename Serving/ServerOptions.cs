@@ -28,6 +28,23 @@ public sealed record ServerOptions
     /// <summary>How long a shutdown waits for requests in flight to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The slowest a client may send a request body, after <see cref="SlowClientGracePeriod"/>: slower
+    /// (a stalled or trickling upload) and the request is answered 408 and its connection closed. A body is read whole
+    /// before its request joins a batch, so a slow sender holds only its own connection, never the batcher; this limit
+    /// frees that connection. Default 1 KiB/s: a 100 KB JPEG over a 1 Mbit/s link arrives at about 120 KiB/s.</summary>
+    public long MinRequestBodyBytesPerSecond { get; init; } = 1024;
+
+    /// <summary>The slowest a client may read its response, after <see cref="SlowClientGracePeriod"/>: slower and the
+    /// connection is closed. A response is written after its batch has been split, so a slow reader holds only its own
+    /// connection and result. Default 1 KiB/s.</summary>
+    public long MinResponseBytesPerSecond { get; init; } = 1024;
+
+    /// <summary>How long a client may stay below the minimum rates before they apply (default 5 s, Kestrel's).</summary>
+    public TimeSpan SlowClientGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a client may take to send a request's headers (default 10 s: they are a few hundred bytes).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Log requests and batches to the console (off in tests).</summary>
     public bool ConsoleLogging { get; init; } = true;
 
@@ -41,5 +58,10 @@ public sealed record ServerOptions
         if (HttpPort == GrpcPort && HttpPort != 0) throw new ShuffleNetException($"the HTTP and gRPC ports must differ, both are {HttpPort}");
         if (RequestTimeout <= TimeSpan.Zero) throw new ShuffleNetException($"the request timeout must be positive, not {RequestTimeout.TotalMilliseconds} ms");
         if (MaxRequestBytes < 1) throw new ShuffleNetException($"the request size limit must be 1 byte or more, not {MaxRequestBytes}");
+        if (MinRequestBodyBytesPerSecond < 1 || MinResponseBytesPerSecond < 1)
+            throw new ShuffleNetException($"the minimum data rates must be 1 byte/s or more, not {MinRequestBodyBytesPerSecond} and {MinResponseBytesPerSecond}");
+        // Kestrel checks the rates once a second, so a shorter grace could not be honoured.
+        if (SlowClientGracePeriod < TimeSpan.FromSeconds(1)) throw new ShuffleNetException($"the slow-client grace period must be 1 s or more, not {SlowClientGracePeriod.TotalSeconds} s");
+        if (RequestHeadersTimeout <= TimeSpan.Zero) throw new ShuffleNetException($"the request headers timeout must be positive, not {RequestHeadersTimeout.TotalSeconds} s");
     }
 }

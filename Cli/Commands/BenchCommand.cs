@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using ShuffleNetGpu.Cli.Options;
 using ShuffleNetGpu.Cli.Pictures;
 using ShuffleNetGpu.Cli.Progress;
+using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Runtime.Backends;
+using ShuffleNetGpu.Runtime.Cost;
 
 namespace ShuffleNetGpu.Cli.Commands;
 
@@ -12,7 +14,9 @@ namespace ShuffleNetGpu.Cli.Commands;
 /// Throughput of one model on one backend: for each batch size, warm-up runs, then the median of timed runs, measured
 /// two ways: end to end (what a caller of <see cref="ShuffleNet.Run"/> waits for: input upload, every kernel, logits
 /// download, device synchronised) and resident (<see cref="ShuffleNet.TimeResident"/>: every kernel on an input already
-/// on the device, synchronised; what GPU frameworks such as PyTorch usually report).
+/// on the device, synchronised; what GPU frameworks such as PyTorch usually report). <c>--size HxW</c> times another
+/// input size: the logits where the network classifies at that size, otherwise (or with <c>--backbone</c>) the backbone
+/// maps C2..C5, what a detector reads; a backbone run has no resident figure (its maps are read back as they are made).
 /// </summary>
 static class BenchCommand
 {
@@ -30,23 +34,33 @@ static class BenchCommand
             Description = "Earlier 'bench --json' outputs to draw beside this run in --plot (other models or backends).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var size = SizeOption.Create("Input height and width in pixels (default 224x224), e.g. 800x1216: times the backbone (C2..C5) where the network does not classify at that size.");
+        var backbone = new Option<bool>("--backbone") { Description = "Time the backbone maps C2..C5 instead of the logits (at any size)." };
         var quiet = QuietOption.Create();
         var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
-            { model, backend, batches, runs, warmup, json, plot, compare, quiet };
+            { model, backend, batches, runs, warmup, json, plot, compare, size, backbone, quiet };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
-            var sizes = parse.GetValue(batches)!;
+            var (height, width) = parse.GetValue(size) ?? (ShuffleNet.ImageSize, ShuffleNet.ImageSize);
+            bool otherSize = height != ShuffleNet.ImageSize || width != ShuffleNet.ImageSize;
+            // 64 and 256 images of 800x1216 would take gigabytes: at another size the default is one image.
+            var sizes = otherSize && parse.GetResult(batches) is not { Implicit: false } ? [1] : parse.GetValue(batches)!;
             int timed = parse.GetValue(runs), untimed = parse.GetValue(warmup);
             string name = parse.GetValue(model)!;
             string? plotPath = parse.GetValue(plot);
             if (plotPath is not null) PngFile.CheckName("--plot", plotPath);
             var points = (parse.GetValue(compare) ?? []).SelectMany(ComparedPoints).ToList();
             using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
+            var sized = net.Graph.AtInputSize(height, width);
+            bool maps = parse.GetValue(backbone) || !sized.HeadPoolCoversMap;
+            string timedOutput = maps ? "backbone C2..C5" : "logits";
+            long macs = ModelCost.Of(sized, 1, maps ? StageOutputs.All.Select(k => StageOutputs.Tensor(sized, k)).ToList() : [sized.OutputTensor]).Macs;
             bool asJson = parse.GetValue(json);
             if (!asJson)
             {
-                output.WriteLine($"model: {name} ({net.Graph.Macs / 1e6:F1}M multiply-adds per image)");
+                output.WriteLine($"model: {name} ({macs / 1e6:F1}M multiply-adds per image)");
+                output.WriteLine($"input: {height}x{width}, timed: {timedOutput}");
                 output.WriteLine($"device: {net.DeviceDescription}");
                 output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
                 output.WriteLine($"{"batch",6} {"median ms",10} {"min ms",9} {"images/s",10} {"resident ms",12} {"images/s",10} {"peak MB",9} {"kernels",8}");
@@ -55,20 +69,21 @@ static class BenchCommand
             int runsDone = 0;
             foreach (int n in sizes)
             {
-                var input = SyntheticBatch(n);
-                for (int i = 0; i < untimed; i++) { net.Run(input); progress.Report(++runsDone, $"batch {n}"); }
+                var input = SyntheticBatch(n, height, width);
+                void Pass() { if (maps) net.Features(input, height, width, 2, 3, 4, 5); else net.Run(input, height, width); }
+                for (int i = 0; i < untimed; i++) { Pass(); progress.Report(++runsDone, $"batch {n}"); }
                 var times = new double[timed];
                 for (int i = 0; i < timed; i++)
                 {
                     long start = Stopwatch.GetTimestamp();
-                    net.Run(input);
+                    Pass();
                     times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                     progress.Report(++runsDone, $"batch {n}");
                 }
                 double median = Median(times);
                 double imagesPerSecond = n * 1000.0 / median;
-                double resident = Median(net.TimeResident(input, timed).Select(t => t.TotalMilliseconds).ToArray());
-                double residentPerSecond = n * 1000.0 / resident;
+                double? resident = maps ? null : Median(net.TimeResident(input, height, width, timed).Select(t => t.TotalMilliseconds).ToArray());
+                double? residentPerSecond = n * 1000.0 / resident;
                 progress.Report(runsDone += timed, $"batch {n}");
                 points.Add(new BenchPoint(name, net.Backend.ToName(), n, imagesPerSecond));
                 if (asJson)
@@ -76,15 +91,17 @@ static class BenchCommand
                     output.WriteLine(new JsonObject
                     {
                         ["model"] = name, ["backend"] = net.Backend.ToName(), ["device"] = net.DeviceDescription,
+                        ["height"] = height, ["width"] = width, ["output"] = maps ? "backbone" : "logits",
                         ["batch"] = n, ["median_ms"] = Math.Round(median, 4), ["min_ms"] = Math.Round(times.Min(), 4),
-                        ["images_per_s"] = imagesPerSecond, ["resident_median_ms"] = Math.Round(resident, 4),
+                        ["images_per_s"] = imagesPerSecond, ["resident_median_ms"] = resident is { } r ? Math.Round(r, 4) : null,
                         ["resident_images_per_s"] = residentPerSecond, ["runs"] = timed, ["warmup"] = untimed,
                         ["peak_bytes"] = net.PeakAllocatedBytes, ["kernels_per_forward"] = net.LastRunOps,
                     }.ToJsonString());
                 }
                 else
                 {
-                    output.WriteLine($"{n,6} {median,10:F3} {times.Min(),9:F3} {imagesPerSecond,10:F1} {resident,12:F3} {residentPerSecond,10:F1} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
+                    string residentText = resident is { } r ? $"{r,12:F3} {residentPerSecond,10:F1}" : $"{"-",12} {"-",10}";
+                    output.WriteLine($"{n,6} {median,10:F3} {times.Min(),9:F3} {imagesPerSecond,10:F1} {residentText} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
                 }
             }
             if (plotPath is not null)
@@ -124,9 +141,9 @@ static class BenchCommand
     }
 
     /// <summary>A deterministic batch of pixel-like values (0..255): the speed does not depend on the values.</summary>
-    static float[] SyntheticBatch(int n)
+    static float[] SyntheticBatch(int n, int height, int width)
     {
-        var data = new float[n * ShuffleNet.ImageElements];
+        var data = new float[checked(n * 3 * height * width)];
         var random = new Random(n);
         for (int i = 0; i < data.Length; i++) data[i] = random.Next(256);
         return data;

@@ -18,7 +18,7 @@ sealed class InputSizeOptions
     readonly Option<int?> _resizeShort = NumberOption.Optional("--resize-short", "Resize each image so its short side is S pixels (aspect kept, OpenCV bilinear), no crop.", 1, InputShapes.MaxSize);
     readonly Option<int?> _maxLong = NumberOption.Optional("--max-long", "With --resize-short: shrink the scale so the long side is at most L pixels.", 1, InputShapes.MaxSize);
     readonly Option<int?> _padTo = NumberOption.Optional("--pad-to", "Pad the bottom and right with zeros to multiples of P pixels (e.g. 32, C5's stride).", 1, 1024);
-    readonly Option<float[]?> _mean = Triple("--mean", "Subtract B,G,R from the 0..255 values (default 0,0,0 as upstream; Large: its mean image's channel averages).");
+    readonly Option<float[]?> _mean = Triple("--mean", "Subtract B,G,R from the 0..255 values (default none, as upstream; ShuffleNetV2.Large needs one: its 224x224 mean image fits only upstream's evaluation crop).");
     readonly Option<float[]?> _std = Triple("--std", "Then divide by B,G,R (default 1,1,1 as upstream).");
 
     /// <summary>The options, to add to a command.</summary>
@@ -34,7 +34,7 @@ sealed class InputSizeOptions
         if (!own && resize is null && maxLong is null && pad is null && mean is null && std is null) return null;
         if (maxLong is not null && resize is null) throw new UsageException("--max-long needs --resize-short");
         if (own && resize is not null) throw new UsageException("--own-size and --resize-short contradict each other: pick one");
-        var options = new DetectionPreprocessing(resize ?? 0, maxLong ?? 0, pad ?? 1, mean ?? [0, 0, 0], std ?? [1, 1, 1]);
+        var options = new DetectionPreprocessing(resize ?? 0, maxLong ?? 0, pad ?? 1, mean, std ?? [1, 1, 1]);
         try { options.Validate(); }
         catch (ShuffleNetException e) { throw new UsageException(e.Message); }
         return options;

@@ -54,6 +54,29 @@ public sealed class PreprocessingPool
     {
         ArgumentNullException.ThrowIfNull(paths);
         ImagePreprocessor.CheckMaxPixels(maxPixels);
+        return Load(paths, path => (ImagePreprocessor.Load(path, subtractLargeMean, maxPixels), ImagePreprocessor.OutputSize, ImagePreprocessor.OutputSize), cancel);
+    }
+
+    /// <summary>
+    /// The network inputs of <paramref name="paths"/>, in their order, each made by <paramref name="preprocess"/> on a
+    /// worker (any size, e.g. <see cref="DetectionPreprocessor"/>'s). A <see cref="ShuffleNetException"/> or
+    /// <see cref="FileNotFoundException"/> from it gives an item with that error rather than ending the sequence; any
+    /// other exception is rethrown to the consumer.
+    /// </summary>
+    /// <param name="paths">The image files.</param>
+    /// <param name="preprocess">A file's input (B, G, R planes) and its height and width; called on several threads at once.</param>
+    /// <param name="cancel">Stops scheduling further files.</param>
+    public IEnumerable<PreprocessedImage> Load(IReadOnlyList<string> paths, Func<string, (float[] Input, int Height, int Width)> preprocess,
+        CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(preprocess);
+        return Ordered(paths, preprocess, cancel);
+    }
+
+    IEnumerable<PreprocessedImage> Ordered(IReadOnlyList<string> paths, Func<string, (float[] Input, int Height, int Width)> preprocess,
+        CancellationToken cancel)
+    {
         using var slots = new SemaphoreSlim(Workers);
         var ahead = new Queue<Task<PreprocessedImage>>();
         int next = 0;
@@ -64,7 +87,7 @@ public sealed class PreprocessingPool
                 while (ahead.Count < MaxAhead && next < paths.Count && !cancel.IsCancellationRequested)
                 {
                     string path = paths[next++];
-                    ahead.Enqueue(Task.Run(() => LoadOne(path, subtractLargeMean, maxPixels, slots), CancellationToken.None));
+                    ahead.Enqueue(Task.Run(() => LoadOne(path, preprocess, slots), CancellationToken.None));
                 }
                 if (ahead.Count == 0) yield break;
                 yield return ahead.Dequeue().GetAwaiter().GetResult();
@@ -79,13 +102,14 @@ public sealed class PreprocessingPool
 
     /// <summary>Waits for a worker slot without holding a thread (queued images would otherwise block thread-pool
     /// threads), then decodes; runs on the thread pool (Task.Run), never on the consumer's thread.</summary>
-    async Task<PreprocessedImage> LoadOne(string path, bool subtractLargeMean, long maxPixels, SemaphoreSlim slots)
+    async Task<PreprocessedImage> LoadOne(string path, Func<string, (float[] Input, int Height, int Width)> preprocess, SemaphoreSlim slots)
     {
         await slots.WaitAsync().ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         try
         {
-            return new PreprocessedImage(path, ImagePreprocessor.Load(path, subtractLargeMean, maxPixels), null);
+            var (input, height, width) = preprocess(path);
+            return new PreprocessedImage(path, input, null) { Height = height, Width = width };
         }
         catch (Exception e) when (e is ShuffleNetException or FileNotFoundException)
         {

@@ -141,14 +141,28 @@ public sealed class ComputeDevice : IDisposable
         ];
     }
 
-    /// <inheritdoc/>
+    /// <summary>One call at a time on this device: every <see cref="ShuffleNet"/> on it takes this gate for each call
+    /// (networks loaded with their own device are alone on it; networks sharing a device take turns).</summary>
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Whether <see cref="Dispose"/> has run.</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>Frees the accelerator and its context, after waiting for a call in flight on a network sharing this
+    /// device (see <see cref="ShuffleNet.FromWeights(ShuffleNetGpu.Networks.Weights.ModelWeights, ComputeDevice, int)"/>);
+    /// later calls on those networks throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        if (disposed)
-            return;
-        disposed = true;
-        accelerator?.Dispose();
-        context?.Dispose();
+        Gate.Wait();
+        try
+        {
+            if (disposed)
+                return;
+            disposed = true;
+            accelerator?.Dispose();
+            context?.Dispose();
+        }
+        finally { Gate.Release(); }
     }
 
     /// <inheritdoc/>

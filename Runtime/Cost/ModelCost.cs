@@ -55,10 +55,27 @@ public sealed class ModelCost
     public static ModelCost Of(NetworkGraph graph, int batch)
     {
         ArgumentNullException.ThrowIfNull(graph);
+        // Every op of the graph is counted (as before fusion), dead ones too.
+        return Of(graph, batch, [graph.OutputTensor], graph.Ops);
+    }
+
+    /// <summary>The cost of the ops a run for <paramref name="outputs"/> launches (the memory plan's ops): e.g. the
+    /// backbone up to C5 at an input size where the head does not run (<see cref="NetworkGraph.HeadPoolCoversMap"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is below 1.</exception>
+    public static ModelCost Of(NetworkGraph graph, int batch, IReadOnlyList<int> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(outputs);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
-        var plan = MemoryPlanner.Plan(graph, batch, [graph.OutputTensor]);
-        // Every op of the graph is counted (as before fusion), dead ones too; the plan tells which tensors share memory.
-        var launches = PointwisePoolFusion.Launches(graph, graph.Ops, [graph.OutputTensor], CudaPointwiseTiles,
+        return Of(graph, batch, outputs, MemoryPlanner.Plan(graph, batch, outputs).Ops);
+    }
+
+    private static ModelCost Of(NetworkGraph graph, int batch, IReadOnlyList<int> outputs, IReadOnlyList<GraphOp> counted)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        var plan = MemoryPlanner.Plan(graph, batch, outputs);
+        // The plan tells which tensors share memory (a fused pool must not overwrite the convolution's input).
+        var launches = PointwisePoolFusion.Launches(graph, counted, outputs, CudaPointwiseTiles,
             (a, b) => !plan.Uses(a) || !plan.Uses(b) ||
                       (plan.OffsetOf(a) < plan.OffsetOf(b) + plan.ElementsOf(b) && plan.OffsetOf(b) < plan.OffsetOf(a) + plan.ElementsOf(a)));
         var index = new Dictionary<GraphOp, int>(ReferenceEqualityComparer.Instance);
@@ -84,7 +101,7 @@ public sealed class ModelCost
             }
             ops.Add(cost);
         }
-        return new(batch, ops) { UnfusedKernels = graph.Ops.Count };
+        return new(batch, ops) { UnfusedKernels = counted.Count };
     }
 
     /// <summary>The blocked 1x1 kernel's tiles on CUDA (every tile but the 16-thread one).</summary>

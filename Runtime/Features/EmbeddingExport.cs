@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using ShuffleNetGpu.Imaging;
+using ShuffleNetGpu.Imaging.Pipeline;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.IO;
@@ -31,50 +33,65 @@ public static class EmbeddingExport
     /// <param name="maxPixels">The decompression-bomb limit of <see cref="ImagePreprocessor.Load(string, bool, long)"/>.</param>
     /// <param name="sizing">Null: each image preprocessed as upstream evaluation does (224 x 224). Otherwise each at its
     /// own size (<see cref="DetectionPreprocessor"/>); consecutive images of one size share a forward pass.</param>
+    /// <param name="decodeWorkers">Threads decoding ahead of the network (<see cref="PreprocessingPool"/>; 0: one per
+    /// processor). Rows and files do not depend on it: images are taken in the files' order.</param>
+    /// <exception cref="MeanImageException">ShuffleNetV2.Large with <paramref name="sizing"/> that gives no mean.</exception>
     public static EmbeddingExportResult Write(ShuffleNet net, string root, IReadOnlyList<string> files, string npyPath, int batchSize,
         Action<int>? progress = null, Action<string, string>? unreadable = null, long maxPixels = ImagePreprocessor.DefaultMaxPixels,
-        DetectionPreprocessing? sizing = null)
+        DetectionPreprocessing? sizing = null, int decodeWorkers = 0)
     {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(files);
         if (batchSize < 1) throw new ShuffleNetException($"batch size must be >= 1, got {batchSize}");
         if (!npyPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             throw new ShuffleNetException($"{npyPath}: the embeddings file must end in .npy (the file list goes beside it as .txt)");
-        bool large = net.Config.Family == ModelFamily.Large;
+        ImagePreprocessor.CheckMaxPixels(maxPixels);
+        var family = net.Config.Family;
+        if (sizing is not null) NetworkInput.CheckMean(root, family, sizing);   // once, not once per image
+        bool large = family == ModelFamily.Large;
         int size = net.EmbeddingSize;
+        // Images at their own size can be megabytes each: then only enough ahead to keep the workers busy.
+        var pool = new PreprocessingPool(decodeWorkers, batch: batchSize);
+        if (sizing is not null) pool = new PreprocessingPool(decodeWorkers, maxAhead: 2 * pool.Workers);
+        Func<string, (float[], int, int)> preprocess = sizing is null
+            ? file => (ImagePreprocessor.Load(file, large, maxPixels), ImagePreprocessor.OutputSize, ImagePreprocessor.OutputSize)
+            : file => { var (_, h, w, image) = NetworkInput.LoadAnySize(file, family, sizing, maxPixels); return (image, h, w); };
         var failed = new List<(string, string)>();
         using var group = new AtomicFileWriter();
         using var rows = new NpyRowWriter(group, npyPath, [size]);
         // The file list is closed (flushed into the group's stream) before the group commits.
         using (var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true))
         {
-            for (int start = 0; start < files.Count; start += batchSize)
+            var batch = new List<float[]>();
+            (int H, int W) shape = (0, 0);
+            void Flush()
             {
-                var batch = new List<float[]>();
-                (int H, int W) shape = (0, 0);
-                void Flush()
+                if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray(), shape.H, shape.W));
+                batch.Clear();
+            }
+            int handled = 0;
+            // Batches are the same windows of batchSize files as when decoding was serial (fewer rows where a file
+            // is unreadable), so the rows are the same bits.
+            foreach (var image in pool.Load(files, preprocess))
+            {
+                if (image.Error is InputSizeException tooSmall) ExceptionDispatchInfo.Throw(tooSmall);
+                if (image.Error is { } error)
                 {
-                    if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray(), shape.H, shape.W));
-                    batch.Clear();
+                    failed.Add((image.Path, error.Message));
+                    unreadable?.Invoke(image.Path, error.Message);
                 }
-                foreach (var file in files.Skip(start).Take(batchSize))
+                else
                 {
-                    try
-                    {
-                        var (_, h, w, image) = sizing is null
-                            ? (1, ImagePreprocessor.OutputSize, ImagePreprocessor.OutputSize, ImagePreprocessor.Load(file, large, maxPixels))
-                            : NetworkInput.LoadAnySize(file, net.Config.Family, sizing, maxPixels);
-                        if ((h, w) != shape) Flush();
-                        shape = (h, w);
-                        batch.Add(image);
-                        list.WriteLine(Path.GetRelativePath(root, file));
-                    }
-                    catch (ShuffleNetException e) when (e is not InputSizeException)
-                    {
-                        failed.Add((file, e.Message));
-                        unreadable?.Invoke(file, e.Message);
-                    }
+                    if ((image.Height, image.Width) != shape) Flush();
+                    shape = (image.Height, image.Width);
+                    batch.Add(image.Input!);
+                    list.WriteLine(Path.GetRelativePath(root, image.Path));
                 }
-                Flush();
-                progress?.Invoke(Math.Min(start + batchSize, files.Count));
+                if (++handled % batchSize == 0 || handled == files.Count)
+                {
+                    Flush();
+                    progress?.Invoke(handled);
+                }
             }
         }
         if (rows.Rows == 0)

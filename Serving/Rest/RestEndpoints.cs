@@ -71,6 +71,11 @@ static class RestEndpoints
             failure = Error(new InferenceException(InferenceStatus.TooLarge,
                 $"the request body is larger than the server's limit of {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes"));
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's minimum body rate (ServerOptions.MinRequestBodyBytesPerSecond): answered, then the connection closes.
+            failure = Results.Json(new { error = $"the request body arrived too slowly ({e.Message})" }, statusCode: StatusCodes.Status408RequestTimeout);
+        }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             return;   // the client went away: nobody to answer

@@ -11,16 +11,20 @@ namespace ShuffleNetGpu.Tests.Runtime;
 /// Backbones at other input sizes (issue 13): every tiny fixture's C2..C5 at one even and one odd non-224 size
 /// (<c>fixtures/tiny/*/sizes/96x160</c> and <c>129x97</c>) equal what the upstream PyTorch code computes for the same
 /// input (made by <c>scripts/make-size-fixtures.py</c>, float64), within a relative L2 error of 1e-4, with upstream's
-/// shapes. One network per family runs both sizes (two plans, two arenas' worth of sizes in one executor).
+/// shapes. One network per family runs both sizes (two plans, two arenas' worth of sizes in one executor). On the ILGPU
+/// backends every family's network is built on the collection's shared device (<see cref="SharedDevices"/>), so the
+/// kernels are compiled once for all of them and for <see cref="NetworkFixtureTests"/>.
 /// </summary>
-public abstract class InputSizeFixtureTests(ITestOutputHelper log)
+public abstract class InputSizeFixtureTests(ITestOutputHelper log, SharedDevices? devices = null)
 {
     /// <summary>The sizes the script wrote (height x width).</summary>
     public static readonly (int Height, int Width)[] Sizes = [(96, 160), (129, 97)];
 
     protected void BackboneMatchesUpstream(BackendKind backend, string id)
     {
-        using var net = ShuffleNet.FromWeights(CheckpointConverter.Convert(Fixtures.Checkpoint(id)), backend);
+        var weights = CheckpointConverter.Convert(Fixtures.Checkpoint(id));
+        using var net = devices is null ? ShuffleNet.FromWeights(weights, backend) : ShuffleNet.FromWeights(weights, devices.Get(backend));
+        Assert.Equal(backend, net.Backend);
         float[]? firstC5 = null;
         foreach (var (h, w) in Sizes)
         {
@@ -56,25 +60,24 @@ public sealed class CpuInputSizeFixtureTests(ITestOutputHelper log) : InputSizeF
 }
 
 /// <summary>
-/// ILGPU's CPU accelerator (the kernels CUDA runs), on the two families that together launch every kernel kind at
-/// odd sizes: V1 (the general convolution in the stem, max and average pools, grouped 1x1, residual add) and V2+
-/// (depthwise 3/5/7 at stride 1 and 2, squeeze-excitation pool and scale, the proj copy, hard-swish). The size
-/// arithmetic is the graph's, shared by every backend, and all eight families run on the cpu engine; a network costs
-/// seconds here (tens on PoCL, which compiles each kernel), so not all eight run on these backends.
+/// ILGPU's CPU accelerator (the kernels CUDA runs), all eight families, one shared device: V1 runs the general
+/// convolution in the stem, max and average pools, grouped 1x1 and the residual add at odd sizes, V2+ depthwise 3/5/7
+/// at stride 1 and 2, squeeze-excitation and hard-swish, Large the grouped 3x3 convolutions and its projections,
+/// ExLarge its stride-2 first blocks, DetNAS its stem without a max pool.
 /// </summary>
-public sealed class IlgpuCpuInputSizeFixtureTests(ITestOutputHelper log) : InputSizeFixtureTests(log)
+[Collection(SharedDeviceCollection.Name)]
+public sealed class IlgpuCpuInputSizeFixtureTests(ITestOutputHelper log, SharedDevices devices) : InputSizeFixtureTests(log, devices)
 {
     [Theory]
-    [InlineData("tiny-shufflenetv1-g3")]
-    [InlineData("tiny-shufflenetv2plus")]
+    [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
     public void BackboneMatchesUpstreamOnIlgpuCpu(string id) => BackboneMatchesUpstream(BackendKind.IlgpuCpu, id);
 }
 
-/// <summary>OpenCL (PoCL in CI), the same two families as on ILGPU's CPU accelerator: one network each, both sizes.</summary>
-public sealed class OpenCLInputSizeFixtureTests(ITestOutputHelper log) : InputSizeFixtureTests(log)
+/// <summary>OpenCL (PoCL in CI), all eight families on one shared device (PoCL compiles each kernel once).</summary>
+[Collection(SharedDeviceCollection.Name)]
+public sealed class OpenCLInputSizeFixtureTests(ITestOutputHelper log, SharedDevices devices) : InputSizeFixtureTests(log, devices)
 {
     [OpenCLTheory]
-    [InlineData("tiny-shufflenetv1-g3")]
-    [InlineData("tiny-shufflenetv2plus")]
+    [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
     public void BackboneMatchesUpstreamOnOpenCL(string id) => BackboneMatchesUpstream(BackendKind.OpenCL, id);
 }

@@ -17,13 +17,15 @@ public sealed class OpenCLTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>Every tiny fixture through the ILGPU kernels: logits within the fixture tolerance of PyTorch's float64 run.</summary>
-public abstract class NetworkFixtureTests(ITestOutputHelper log)
+/// <summary>Every tiny fixture through the ILGPU kernels: logits within the fixture tolerance of PyTorch's float64 run.
+/// With <c>devices</c>, the networks are built on the collection's shared device (kernels compiled once, see
+/// <see cref="SharedDevices"/>); without, each on its own.</summary>
+public abstract class NetworkFixtureTests(ITestOutputHelper log, SharedDevices? devices = null)
 {
     protected void FixtureLogitsMatch(BackendKind backend, string id)
     {
         var (_, weights, input, batch, expected) = Fixtures.Load(id);
-        using var net = ShuffleNet.FromWeights(weights, backend);
+        using var net = devices is null ? ShuffleNet.FromWeights(weights, backend) : ShuffleNet.FromWeights(weights, devices.Get(backend));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var logits = net.Run(input);
         double error = ReferenceExecutorTests.RelativeL2(logits, expected);
@@ -41,14 +43,16 @@ public abstract class NetworkFixtureTests(ITestOutputHelper log)
     }
 }
 
-public sealed class IlgpuCpuNetworkTests(ITestOutputHelper log) : NetworkFixtureTests(log)
+[Collection(SharedDeviceCollection.Name)]
+public sealed class IlgpuCpuNetworkTests(ITestOutputHelper log, SharedDevices devices) : NetworkFixtureTests(log, devices)
 {
     [Theory]
     [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
     public void FixtureLogitsMatchOnIlgpuCpu(string id) => FixtureLogitsMatch(BackendKind.IlgpuCpu, id);
 }
 
-public sealed class OpenCLNetworkTests(ITestOutputHelper log) : NetworkFixtureTests(log)
+[Collection(SharedDeviceCollection.Name)]
+public sealed class OpenCLNetworkTests(ITestOutputHelper log, SharedDevices devices) : NetworkFixtureTests(log, devices)
 {
     [OpenCLTheory]
     [MemberData(nameof(Fixtures.TinyIdData), MemberType = typeof(Fixtures))]
