@@ -526,8 +526,9 @@ public sealed partial class ShuffleNet : IDisposable
             if (_disposed) return;
             _disposed = true;
             _executor.Dispose();
-            if (_ownsDevice) _device.Dispose();
         }
+        // After the gate is released: the device's Dispose takes the same gate.
+        if (_ownsDevice) _device.Dispose();
     }
 
     void ThrowIfDisposed()

@@ -60,8 +60,8 @@ public sealed record ServerOptions
         if (MaxRequestBytes < 1) throw new ShuffleNetException($"the request size limit must be 1 byte or more, not {MaxRequestBytes}");
         if (MinRequestBodyBytesPerSecond < 1 || MinResponseBytesPerSecond < 1)
             throw new ShuffleNetException($"the minimum data rates must be 1 byte/s or more, not {MinRequestBodyBytesPerSecond} and {MinResponseBytesPerSecond}");
-        // Kestrel checks the rates once a second, so a shorter grace could not be honoured.
-        if (SlowClientGracePeriod < TimeSpan.FromSeconds(1)) throw new ShuffleNetException($"the slow-client grace period must be 1 s or more, not {SlowClientGracePeriod.TotalSeconds} s");
+        // Kestrel checks the rates once a second and refuses a grace of 1 s or less.
+        if (SlowClientGracePeriod <= TimeSpan.FromSeconds(1)) throw new ShuffleNetException($"the slow-client grace period must be more than 1 s, not {SlowClientGracePeriod.TotalSeconds} s");
         if (RequestHeadersTimeout <= TimeSpan.Zero) throw new ShuffleNetException($"the request headers timeout must be positive, not {RequestHeadersTimeout.TotalSeconds} s");
     }
 }
