@@ -39,7 +39,7 @@ public static class ImagePreprocessor
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckMaxPixels(maxPixels);
-        return Preprocess(ImageDecoder.Decode(path, maxPixels), path, subtractLargeMean, maxPixels);
+        return FromEncoded(ImageDecoder.ReadFile(path), path, subtractLargeMean, maxPixels);
     }
 
     /// <summary>
@@ -57,7 +57,15 @@ public static class ImagePreprocessor
     {
         ArgumentNullException.ThrowIfNull(name);
         CheckMaxPixels(maxPixels);
-        return Preprocess(ImageDecoder.Decode(encoded, name, maxPixels), name, subtractLargeMean, maxPixels);
+        using var pixels = ImageDecoder.DecodePooled(encoded, name, maxPixels);
+        try
+        {
+            return Preprocess(pixels.Pixels, pixels.Width, pixels.Height, pixels.BytesPerPixel, subtractLargeMean, maxPixels);
+        }
+        catch (ShuffleNetException e) when (e is not ImageFormatException)
+        {
+            throw Bad(name, e.Message);
+        }
     }
 
     /// <summary>An encoded image read from <paramref name="stream"/> to its end; see <see cref="FromEncoded"/>.</summary>
@@ -112,6 +120,13 @@ public static class ImagePreprocessor
         if (width <= 0 || height <= 0) throw new ShuffleNetException($"image size {width}x{height} is empty, expected at least 1x1");
         if (rgb.Length != (long)width * height * 3)
             throw new ShuffleNetException($"expected {(long)width * height * 3} RGB bytes for {width}x{height}, got {rgb.Length}");
+        return Preprocess(rgb, width, height, 3, subtractLargeMean, maxPixels);
+    }
+
+    /// <summary>RGB or RGBA pixels (checked sizes) to the network input: resize and crop in one pass
+    /// (<see cref="ResizeCrop"/>, bit-identical to <see cref="ResizeLinear"/> then cropping).</summary>
+    static float[] Preprocess(ReadOnlySpan<byte> pixels, int width, int height, int bytesPerPixel, bool subtractLargeMean, long maxPixels)
+    {
         if ((long)width * height > maxPixels)
             throw new ShuffleNetException($"image is {width}x{height} = {(long)width * height} pixels, more than the limit of {maxPixels}");
         var (resizedWidth, resizedHeight) = ResizedSizeExact(width, height);
@@ -120,24 +135,14 @@ public static class ImagePreprocessor
                 $"image {width}x{height} becomes {resizedWidth:0}x{resizedHeight:0} when its short side is resized to {ResizeShortSide}: more than the limit of {maxPixels} pixels");
 
         var (newWidth, newHeight) = ResizedSize(width, height);
-        byte[] resized = ResizeLinear(rgb, width, height, 3, newWidth, newHeight);
 
         // Python 3 round() is half-to-even, as is Math.Round(double) (chelsea.png: 385 wide -> offset 80).
         int left = (int)Math.Round((newWidth - OutputSize) / 2.0);
         int top = (int)Math.Round((newHeight - OutputSize) / 2.0);
 
-        var output = new float[3 * PlaneSize];
-        for (int y = 0; y < OutputSize; y++)
-        {
-            int row = ((top + y) * newWidth + left) * 3;
-            for (int x = 0; x < OutputSize; x++)
-            {
-                int p = row + x * 3, o = y * OutputSize + x;
-                output[o] = resized[p + 2];                  // B
-                output[PlaneSize + o] = resized[p + 1];      // G
-                output[2 * PlaneSize + o] = resized[p];      // R
-            }
-        }
+        // Every element is written below: no need to zero 588 KB first.
+        float[] output = GC.AllocateUninitializedArray<float>(3 * PlaneSize);
+        ResizeCrop.ToPlanes(pixels, width, height, bytesPerPixel, newWidth, newHeight, left, top, OutputSize, OutputSize, output);
         if (subtractLargeMean)
         {
             float[] mean = LargeMeanImage.Data;

@@ -26,16 +26,32 @@ public static class ImageDecoder
     /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
     /// <exception cref="ImageFormatException">an empty path, a directory, an unreadable file, or not a decodable image
     /// within <paramref name="maxPixels"/>; the message names the file.</exception>
-    public static DecodedImage Decode(string path, long maxPixels)
+    public static DecodedImage Decode(string path, long maxPixels) => Decode(ReadFile(path), path, maxPixels);
+
+    /// <summary>The bytes of the image file at <paramref name="path"/>; errors as <see cref="Decode(string, long)"/>.</summary>
+    internal static byte[] ReadFile(string path)
     {
         InputFile.Require(path, "an image file", message => new ImageFormatException(message));
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { return File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Bad(path, $"cannot read the file: {OneLine(e.Message)}", e);
         }
-        return Decode(bytes, path, maxPixels);
+    }
+
+    /// <summary>As <see cref="Decode(ReadOnlySpan{byte}, string, long)"/>, but a JPEG stays RGBA in a pooled buffer
+    /// (no RGB copy, no fresh large array per image: the preprocessing pool's path). Dispose the result.</summary>
+    internal static PooledPixels DecodePooled(ReadOnlySpan<byte> encoded, string name, long maxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ImagePreprocessor.CheckMaxPixels(maxPixels);
+        if (!encoded.IsEmpty && JpegDecoder.IsJpeg(encoded))
+        {
+            CompleteFile.CheckJpeg(encoded, name);
+            return JpegDecoder.DecodeRgba(encoded, name, maxPixels);
+        }
+        var image = Decode(encoded, name, maxPixels);
+        return new PooledPixels(image.Rgb, image.Width, image.Height, 3, Rented: false);
     }
 
     /// <summary>Decodes an encoded image held in memory.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SkiaSharp;
 
 namespace ShuffleNetGpu.Imaging.Decoding;
@@ -16,7 +17,25 @@ static class JpegDecoder
     /// PIL's <c>convert('RGB')</c>; CMYK / YCCK files are converted by libjpeg-turbo + Skia's inverted-CMYK rule.</summary>
     /// <exception cref="ImageFormatException">libjpeg-turbo rejects the data, or the header declares more than
     /// <paramref name="maxPixels"/> pixels.</exception>
-    public static unsafe DecodedImage Decode(ReadOnlySpan<byte> encoded, string name, long maxPixels)
+    public static DecodedImage Decode(ReadOnlySpan<byte> encoded, string name, long maxPixels)
+    {
+        using var rgba = DecodeRgba(encoded, name, maxPixels);
+        var rgb = new byte[(long)rgba.Width * rgba.Height * 3];
+        ReadOnlySpan<byte> source = rgba.Pixels;
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = source[i];
+            rgb[j + 1] = source[i + 1];
+            rgb[j + 2] = source[i + 2];
+        }
+        return new DecodedImage(rgb, rgba.Width, rgba.Height);
+    }
+
+    /// <summary>Decodes to RGBA (alpha 255) in a pooled buffer, as <see cref="Decode"/> does otherwise: the
+    /// preprocessing reads RGBA directly, so no RGB copy is made.</summary>
+    /// <exception cref="ImageFormatException">libjpeg-turbo rejects the data, or the header declares more than
+    /// <paramref name="maxPixels"/> pixels.</exception>
+    public static unsafe PooledPixels DecodeRgba(ReadOnlySpan<byte> encoded, string name, long maxPixels)
     {
         fixed (byte* p = encoded)
         {
@@ -26,18 +45,22 @@ static class JpegDecoder
             ImageDecoder.CheckSize(name, width, height, maxPixels);
             // RGBA, unpremultiplied, no colour space: libjpeg-turbo writes JCS_EXT_RGBA directly.
             var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            var rgba = new byte[(long)width * height * 4];
-            SKCodecResult result;
-            fixed (byte* pixels = rgba) result = codec.GetPixels(info, (nint)pixels);
-            if (result != SKCodecResult.Success) throw ImageDecoder.Bad(name, $"cannot decode JPEG: {result}");
-            var rgb = new byte[(long)width * height * 3];
-            for (long i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+            long length = (long)width * height * 4;
+            if (length > Array.MaxLength)
+                throw ImageDecoder.Bad(name, $"image is {width}x{height}: {length} RGBA bytes do not fit one array (at most {Array.MaxLength})");
+            var pixels = new PooledPixels(ArrayPool<byte>.Shared.Rent((int)length), width, height, 4, Rented: true);
+            try
             {
-                rgb[j] = rgba[i];
-                rgb[j + 1] = rgba[i + 1];
-                rgb[j + 2] = rgba[i + 2];
+                SKCodecResult result;
+                fixed (byte* target = pixels.Buffer) result = codec.GetPixels(info, (nint)target);
+                if (result != SKCodecResult.Success) throw ImageDecoder.Bad(name, $"cannot decode JPEG: {result}");
+                return pixels;
             }
-            return new DecodedImage(rgb, width, height);
+            catch
+            {
+                pixels.Dispose();
+                throw;
+            }
         }
     }
 }

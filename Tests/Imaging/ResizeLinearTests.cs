@@ -8,7 +8,7 @@ public class ResizeLinearTests
 {
     /// <summary>Straightforward per-pixel reference: for every output pixel compute both coordinates, both
     /// weight pairs and the four taps directly (no tables, no row buffers).</summary>
-    static byte[] Reference(byte[] src, int w, int h, int cn, int nw, int nh)
+    internal static byte[] Reference(byte[] src, int w, int h, int cn, int nw, int nh)
     {
         var dst = new byte[nw * nh * cn];
         double scaleX = 1.0 / ((double)nw / w), scaleY = 1.0 / ((double)nh / h);
