@@ -54,16 +54,10 @@ public record struct AddActivationParams
 
     internal readonly void Validate(string op)
     {
-        Checks.Positive(N, nameof(N), op);
-        Checks.Positive(C, nameof(C), op);
-        Checks.Positive(H, nameof(H), op);
-        Checks.Positive(W, nameof(W), op);
-        Checks.Input(AMap, C, ATotalChannels, "A", op);
-        Checks.Input(BMap, C, BTotalChannels, "B", op);
-        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, op);
-        Checks.FitsInt(ABufferLength, "a", op);
-        Checks.FitsInt(BBufferLength, "b", op);
-        Checks.FitsInt(OutputBufferLength, "output", op);
+        Checks.Map(N, C, H, W, op);
+        Checks.Input(AMap, C, ATotalChannels, ABufferLength, "A", op);
+        Checks.Input(BMap, C, BTotalChannels, BBufferLength, "B", op);
+        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, OutputBufferLength, op);
     }
 }
 

@@ -17,7 +17,8 @@ namespace ShuffleNetGpu.Kernels;
 /// <see cref="PackWeights"/> to [G][Kg padded to 16][Mg padded to 64], so weight tiles need no bounds checks.
 /// The tile shape is chosen per op from its sizes by <see cref="ChooseTile"/>.
 /// </summary>
-public sealed class BlockedPointwiseConv2d
+public sealed class BlockedPointwiseConv2d : TiledLauncher<BlockedTile, Action<AcceleratorStream, KernelConfig,
+    ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>>
 {
     private const string Op = nameof(BlockedPointwiseConv2d);
 
@@ -29,10 +30,6 @@ public sealed class BlockedPointwiseConv2d
 
     private static readonly BlockedTile[] AllTiles = [BlockedTile.P64M64, BlockedTile.P32M64, BlockedTile.P64M32, BlockedTile.P16M16];
 
-    // One slot per (activation, tile, epilogue): variant = 2 x tile + (pooled ? 1 : 0).
-    private readonly SpecializationCache<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, BlockedPointwiseParams>> loaded = new(2 * AllTiles.Length);
-
     /// <summary>
     /// The launcher. On CUDA every tile shape that fits is a candidate; elsewhere (CPU accelerators, OpenCL) only
     /// the largest that fits, so a network compiles one specialisation per activation (PoCL takes about a
@@ -41,27 +38,10 @@ public sealed class BlockedPointwiseConv2d
     /// </summary>
     /// <exception cref="NotSupportedException">The accelerator cannot run a candidate tile (or even the 16-thread one).</exception>
     public BlockedPointwiseConv2d(Accelerator accelerator, IReadOnlyList<BlockedTile>? tiles = null)
+        // One variant per (tile, epilogue): 2 x tile + (pooled ? 1 : 0).
+        : base(accelerator, AllTiles, AllTiles, tiles, 2 * AllTiles.Length, Op)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        var fitting = AllTiles.Where(t => t.Threads <= accelerator.MaxNumThreadsPerGroup).ToArray();
-        if (tiles is { Count: > 0 })
-        {
-            if (tiles.FirstOrDefault(t => !fitting.Contains(t)) is { } bad)
-                throw new NotSupportedException($"{Op}: tile {bad.Name} needs {bad.Threads} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
-            Tiles = [.. tiles];
-        }
-        else if (fitting.Length == 0)
-            throw new NotSupportedException($"{Op}: {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; at least 16 are needed.");
-        else
-            Tiles = accelerator.AcceleratorType == AcceleratorType.Cuda ? fitting : [fitting[0]];
     }
-
-    /// <summary>The accelerator the kernels are compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The tile shapes this launcher picks from (largest first).</summary>
-    public IReadOnlyList<BlockedTile> Tiles { get; }
 
     /// <summary>Whether the kernel computes <paramref name="p"/>: a 1x1 stride-1 convolution whose input map does
     /// not shuffle (a shuffle would put a division in the K loop; <see cref="PointwiseConv2d"/> takes those).</summary>
@@ -99,15 +79,7 @@ public sealed class BlockedPointwiseConv2d
     {
         long pixels = (long)p.N * p.H * p.W;
         int mg = p.Cout / p.Groups;
-        BlockedTile best = Tiles[0];
-        double bestFill = Fill(best, pixels, mg);
-        foreach (var t in Tiles.Skip(1))
-        {
-            double fill = Fill(t, pixels, mg);
-            if (fill > bestFill * 1.05)
-                (best, bestFill) = (t, fill);
-        }
-        return best;
+        return Best(Tiles, t => Fill(t, pixels, mg));
     }
 
     private static double Fill(BlockedTile t, long pixels, int mg) =>
@@ -154,21 +126,13 @@ public sealed class BlockedPointwiseConv2d
         p.Validate(Op);
         if (!SupportsPooled(p))
             throw new ArgumentException($"{Op}: a pooled launch needs what Launch needs, one group and H x W within {Tiles.Max(t => t.Pixels)} pixels. {p}");
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(packedWeight, PackedWeightLength(p), nameof(packedWeight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, (long)p.N * p.OutTotalChannels, nameof(output), Op);
-        Checks.FitsInt(PackedWeightLength(p), "packed weight", Op);
+        CheckViews(input, packedWeight, bias, output, (long)p.N * p.OutTotalChannels, p);
         int hw = p.H * p.W;
         // The tile wasting the fewest channel slots among those holding one image's pixels.
         int cout = p.Cout;
         var tile = Tiles.Where(t => t.Pixels >= hw).OrderBy(t => RoundUp(cout, t.Channels)).ThenByDescending(t => t.Threads).First();
-        var grid = new Index3D(p.N, (p.Cout + tile.Channels - 1) / tile.Channels, 1);
-        if (grid.Y > 65535)
-            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
-        KernelFor(activation, tile, pooled: true)(stream ?? Accelerator.DefaultStream,
-            new KernelConfig(grid, new Index3D(tile.ThreadsX, tile.ThreadsY, 1)), input, packedWeight, bias, output,
-            new BlockedPointwiseParams(p, p.N * hw, RoundUp(p.Cin, TileK), RoundUp(p.Cout, ChannelPad)));
+        Enqueue(stream, activation, tile, pooled: true, new Index3D(p.N, (p.Cout + tile.Channels - 1) / tile.Channels, 1),
+            input, packedWeight, bias, output, p, p.N * hw);
     }
 
     /// <summary>
@@ -190,37 +154,42 @@ public sealed class BlockedPointwiseConv2d
         p.Validate(Op);
         if (!Supports(p))
             throw new ArgumentException($"{Op}: needs K = 1, Stride = 1, Pad = 0 and an input map that does not shuffle. {p}");
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(packedWeight, PackedWeightLength(p), nameof(packedWeight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
+        CheckViews(input, packedWeight, bias, output, p.OutputBufferLength, p);
         long pixels = (long)p.N * p.H * p.W;
         Checks.FitsInt(pixels + 64, "N * H * W", Op);
-        Checks.FitsInt(PackedWeightLength(p), "packed weight", Op);
         var tile = ChooseTile(p);
         int mg = p.Cout / p.Groups;
-        var grid = new Index3D((int)((pixels + tile.Pixels - 1) / tile.Pixels), (mg + tile.Channels - 1) / tile.Channels, p.Groups);
-        if (grid.Y > 65535 || grid.Z > 65535)
-            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
-        KernelFor(activation, tile)(stream ?? Accelerator.DefaultStream,
+        Enqueue(stream, activation, tile, pooled: false,
+            new Index3D((int)((pixels + tile.Pixels - 1) / tile.Pixels), (mg + tile.Channels - 1) / tile.Channels, p.Groups),
+            input, packedWeight, bias, output, p, (int)pixels);
+    }
+
+    /// <summary>The views of <see cref="Launch"/> and <see cref="LaunchPooled"/>: the packed weight's length, and the output's.</summary>
+    private static void CheckViews(ArrayView<float> input, ArrayView<float> packedWeight, ArrayView<float> bias,
+        ArrayView<float> output, long outputLength, in ConvParams p)
+    {
+        p.CheckViews(input, packedWeight, PackedWeightLength(p), bias, output, outputLength, Op);
+        Checks.FitsInt(PackedWeightLength(p), "packed weight", Op);
+    }
+
+    /// <summary>Launches the kernel of <paramref name="tile"/> over <paramref name="grid"/> (pixel tiles or images,
+    /// channel tiles, groups), <paramref name="pixels"/> being N x H x W.</summary>
+    private void Enqueue(AcceleratorStream? stream, Activation activation, BlockedTile tile, bool pooled, Index3D grid,
+        ArrayView<float> input, ArrayView<float> packedWeight, ArrayView<float> bias, ArrayView<float> output,
+        in ConvParams p, int pixels)
+    {
+        Checks.Grid(grid, p, Op);
+        KernelFor(activation, tile, pooled)(stream ?? Accelerator.DefaultStream,
             new KernelConfig(grid, new Index3D(tile.ThreadsX, tile.ThreadsY, 1)), input, packedWeight, bias, output,
-            new BlockedPointwiseParams(p, (int)pixels, RoundUp(p.Cin / p.Groups, TileK), RoundUp(mg, ChannelPad)));
+            new BlockedPointwiseParams(p, pixels, RoundUp(p.Cin / p.Groups, TileK), RoundUp(p.Cout / p.Groups, ChannelPad)));
     }
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, BlockedPointwiseParams> KernelFor(Activation activation, BlockedTile tile, bool pooled = false) =>
-        loaded.Get(activation, 2 * Array.IndexOf(AllTiles, tile) + (pooled ? 1 : 0), this,
-            static (self, a, v) => a switch
-            {
-                Activation.None => self.Load<Identity>(v),
-                Activation.Relu => self.Load<Relu>(v),
-                Activation.HardSwish => self.Load<HardSwish>(v),
-                Activation.HardSigmoid => self.Load<HardSigmoid>(v),
-                _ => self.Load<Sigmoid>(v),
-            });
+        Specialization(activation, 2 * Array.IndexOf(AllTiles, tile) + (pooled ? 1 : 0));
 
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, BlockedPointwiseParams> Load<TAct>(int variant) where TAct : struct, IActivation =>
+    private protected override Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, BlockedPointwiseParams> Compile<TAct>(int variant) =>
         variant % 2 == 1 ? Load<TAct, PooledOutput>(AllTiles[variant / 2]) : Load<TAct, StoredOutput>(AllTiles[variant / 2]);
 
     private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,

@@ -6,7 +6,7 @@ namespace ShuffleNetGpu.Kernels;
 /// <param name="Name">P{pixels}M{channels}.</param>
 /// <param name="ThreadsX">Threads along the pixel axis.</param>
 /// <param name="ThreadsY">Threads along the channel axis.</param>
-public sealed record BlockedTile(string Name, int ThreadsX, int ThreadsY)
+public sealed record BlockedTile(string Name, int ThreadsX, int ThreadsY) : ITileShape
 {
     /// <summary>64 pixels x 64 channels, 256 threads: the shape the anchors measured fastest at most sizes.</summary>
     public static BlockedTile P64M64 { get; } = new(nameof(P64M64), 16, 16);

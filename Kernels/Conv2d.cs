@@ -12,48 +12,19 @@ namespace ShuffleNetGpu.Kernels;
 /// (g = co / (Cout / Groups), zero padding), any groups, stride, kernel size and padding. Input read through
 /// <see cref="ConvParams.InMap"/>, output written into a channel slice. One thread per output element.
 /// </summary>
-public sealed class Conv2d : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams>>
+public sealed class Conv2d : DirectConvLauncher
 {
     private const string Op = nameof(Conv2d);
 
     /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public Conv2d(Accelerator accelerator)
-        : base(accelerator)
+        : base(accelerator, Op)
     {
     }
 
     /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams> Load<TAct>() =>
-        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ConvParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
-
-    /// <summary>
-    /// Enqueues the convolution on <paramref name="stream"/> (the accelerator's default stream if null); does not
-    /// synchronise. <paramref name="output"/> must not overlap the other views.
-    /// </summary>
-    /// <param name="stream">Stream to launch on, or null for the default stream.</param>
-    /// <param name="input">Input buffer, at least N * InTotalChannels * H * W elements.</param>
-    /// <param name="weight">Weight [Cout, Cin / Groups, K, K], exactly that many elements.</param>
-    /// <param name="bias">Bias [Cout], exactly Cout elements.</param>
-    /// <param name="output">Output buffer, at least N * OutTotalChannels * Ho * Wo elements; only the slice is written.</param>
-    /// <param name="p">Shape (see <see cref="ConvParams.Create"/>).</param>
-    /// <param name="activation">Epilogue applied after the bias.</param>
-    /// <exception cref="ArgumentException">Inconsistent shape, map, slice or view sizes.</exception>
-    public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
-        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
-    {
-        activation.ThrowIfUndefined();
-        p.Validate(Op);
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(weight, p.WeightLength, nameof(weight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
-        Checks.FitsInt(p.OutputElements, "output", Op);
-        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, weight, bias,
-            output, p);
-    }
+        ArrayView<float>, ConvParams> Load<TAct>() => LoadPerOutput(Kernel<TAct>);
 
     /// <summary>The kernel: one thread per output element (index over N x Cout x Ho x Wo).</summary>
     internal static void Kernel<TAct>(Index1D index, ArrayView<float> input, ArrayView<float> weight,

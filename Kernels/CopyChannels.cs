@@ -45,14 +45,9 @@ public record struct CopyChannelsParams
 
     internal readonly void Validate(string op)
     {
-        Checks.Positive(N, nameof(N), op);
-        Checks.Positive(C, nameof(C), op);
-        Checks.Positive(H, nameof(H), op);
-        Checks.Positive(W, nameof(W), op);
-        Checks.Input(InMap, C, InTotalChannels, "In", op);
-        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, op);
-        Checks.FitsInt(InputBufferLength, "input", op);
-        Checks.FitsInt(OutputBufferLength, "output", op);
+        Checks.Map(N, C, H, W, op);
+        Checks.Input(InMap, C, InTotalChannels, InputBufferLength, "In", op);
+        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, OutputBufferLength, op);
     }
 }
 

@@ -12,50 +12,24 @@ namespace ShuffleNetGpu.Kernels;
 /// (zero padding). Input read through <see cref="ConvParams.InMap"/>, output written into a channel slice.
 /// One thread per output element.
 /// </summary>
-public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams>>
+public sealed class DepthwiseConv2d : DirectConvLauncher
 {
     private const string Op = nameof(DepthwiseConv2d);
 
     /// <summary>Creates the launcher; each activation's specialisation compiles on <c>Prepare</c> or first launch.</summary>
     public DepthwiseConv2d(Accelerator accelerator)
-        : base(accelerator)
+        : base(accelerator, Op)
     {
     }
 
     /// <inheritdoc/>
     protected override Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams> Load<TAct>() =>
-        Accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ConvParams>(Kernel<TAct>, KernelGeometry.ElementwiseGroupSize(Accelerator));
+        ArrayView<float>, ConvParams> Load<TAct>() => LoadPerOutput(Kernel<TAct>);
 
-    /// <summary>
-    /// Enqueues the depthwise convolution on <paramref name="stream"/> (default stream if null); does not
-    /// synchronise. Requires Groups = Cin = Cout. <paramref name="output"/> must not overlap the other views.
-    /// </summary>
-    /// <param name="stream">Stream to launch on, or null for the default stream.</param>
-    /// <param name="input">Input buffer, at least N * InTotalChannels * H * W elements.</param>
-    /// <param name="weight">Weight [C, 1, K, K], exactly C * K * K elements.</param>
-    /// <param name="bias">Bias [C].</param>
-    /// <param name="output">Output buffer, at least N * OutTotalChannels * Ho * Wo elements; only the slice is written.</param>
-    /// <param name="p">Shape: <c>ConvParams.Create(n, c, h, w, c, k, stride, groups: c, ...)</c>.</param>
-    /// <param name="activation">Epilogue applied after the bias.</param>
-    /// <exception cref="ArgumentException">Not depthwise, or inconsistent sizes.</exception>
-    public void Launch(AcceleratorStream? stream, ArrayView<float> input, ArrayView<float> weight,
-        ArrayView<float> bias, ArrayView<float> output, in ConvParams p, Activation activation)
-    {
-        activation.ThrowIfUndefined();
-        Validate(p);
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(weight, p.WeightLength, nameof(weight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
-        Checks.FitsInt(p.OutputElements, "output", Op);
-        KernelFor(activation)(stream ?? Accelerator.DefaultStream, (int)p.OutputElements, input, weight, bias,
-            output, p);
-    }
+    /// <summary>Takes only depthwise shapes: Groups = Cin = Cout (weight [C, 1, K, K]).</summary>
+    private protected override void Validate(in ConvParams p) => ValidateDepthwise(p);
 
-    private static void Validate(in ConvParams p)
+    private static void ValidateDepthwise(in ConvParams p)
     {
         p.Validate(Op);
         if (p.Groups != p.Cin || p.Cout != p.Cin)
@@ -103,7 +77,7 @@ public sealed class DepthwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
     public static void Reference(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> output, in ConvParams p, Activation activation)
     {
-        Validate(p);
+        ValidateDepthwise(p);
         Conv2d.Reference(input, weight, bias, output, p, activation);
     }
 }

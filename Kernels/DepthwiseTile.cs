@@ -1,3 +1,5 @@
+using ShuffleNetGpu.Kernels.Common;
+
 namespace ShuffleNetGpu.Kernels;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace ShuffleNetGpu.Kernels;
 /// <param name="ThreadsX">Threads along a row (4 outputs each).</param>
 /// <param name="ThreadsY">Threads along the column (one output row each).</param>
 /// <param name="Channels">Planes per group (one per thread layer).</param>
-public sealed record DepthwiseTile(string Name, int ThreadsX, int ThreadsY, int Channels)
+public sealed record DepthwiseTile(string Name, int ThreadsX, int ThreadsY, int Channels) : ITileShape
 {
     /// <summary>64 x 16 outputs, 256 threads: 56x56 and larger maps.</summary>
     public static DepthwiseTile D64x16 { get; } = new(nameof(D64x16), 16, 16, 1);

@@ -32,12 +32,8 @@ public record struct GlobalAvgPoolParams
 
     internal readonly void Validate(string op)
     {
-        Checks.Positive(N, nameof(N), op);
-        Checks.Positive(C, nameof(C), op);
-        Checks.Positive(H, nameof(H), op);
-        Checks.Positive(W, nameof(W), op);
-        Checks.Input(InMap, C, InTotalChannels, "In", op);
-        Checks.FitsInt(InputBufferLength, "input", op);
+        Checks.Map(N, C, H, W, op);
+        Checks.Input(InMap, C, InTotalChannels, InputBufferLength, "In", op);
     }
 }
 

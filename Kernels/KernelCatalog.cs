@@ -62,8 +62,9 @@ public static class KernelCatalog
         foreach (var act in Activations.Skip(1))
             list.Add(TiledDepthwise(act, typeof(DwTileD64x16), typeof(Taps3)));
 
-        list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2)), false, ElementwiseThreads));
-        list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2)), false, ElementwiseThreads));
+        // The poolings share their kernel (Pool3x3s2<TReduction>), which their launchers derive from.
+        list.Add(new(nameof(MaxPool3x3s2), KernelMethod(typeof(MaxPool3x3s2).BaseType!), false, ElementwiseThreads));
+        list.Add(new(nameof(AvgPool3x3s2), KernelMethod(typeof(AvgPool3x3s2).BaseType!), false, ElementwiseThreads));
         list.Add(new(nameof(GlobalAvgPool), KernelMethod(typeof(GlobalAvgPool)), true, GlobalAvgPool.MaxThreads));
         return list;
     }

@@ -123,17 +123,13 @@ public sealed class PointwiseConv2d : ActivationLauncher<Action<AcceleratorStrea
         p.Validate(Op);
         if (p.K != 1 || p.Stride != 1 || p.Pad != 0)
             throw new ArgumentException($"{Op}: needs K = 1, Stride = 1, Pad = 0. {p}");
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(weight, p.WeightLength, nameof(weight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
+        p.CheckViews(input, weight, bias, output, Op);
         long pixels = (long)p.N * p.H * p.W;
         Checks.FitsInt(pixels, "N * H * W", Op);
         int tileP = 4 * ThreadsX, tileM = 4 * ThreadsY;
         int mg = p.Cout / p.Groups;
         var grid = new Index3D((int)((pixels + tileP - 1) / tileP), (mg + tileM - 1) / tileM, p.Groups);
-        if (grid.Y > 65535 || grid.Z > 65535)
-            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
+        Checks.Grid(grid, p, Op);
         KernelFor(activation)(stream ?? Accelerator.DefaultStream,
             new KernelConfig(grid, new Index3D(ThreadsX, ThreadsY, 1)), input, weight, bias, output, p);
     }

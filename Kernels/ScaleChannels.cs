@@ -59,19 +59,13 @@ public record struct ScaleChannelsParams
 
     internal readonly void Validate(string op)
     {
-        Checks.Positive(N, nameof(N), op);
-        Checks.Positive(C, nameof(C), op);
-        Checks.Positive(H, nameof(H), op);
-        Checks.Positive(W, nameof(W), op);
-        Checks.Input(XMap, C, XTotalChannels, "X", op);
+        Checks.Map(N, C, H, W, op);
+        Checks.Input(XMap, C, XTotalChannels, XBufferLength, "X", op);
         if (HasResidual is not (0 or 1))
             throw new ArgumentException($"{op}: HasResidual must be 0 or 1. {this}");
         if (HasResidual != 0)
-            Checks.Input(RMap, C, RTotalChannels, "R", op);
-        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, op);
-        Checks.FitsInt(XBufferLength, "x", op);
-        Checks.FitsInt(RBufferLength, "residual", op);
-        Checks.FitsInt(OutputBufferLength, "output", op);
+            Checks.Input(RMap, C, RTotalChannels, RBufferLength, "R", op);
+        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, OutputBufferLength, op);
     }
 }
 

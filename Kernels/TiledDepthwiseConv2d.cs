@@ -15,14 +15,12 @@ namespace ShuffleNetGpu.Kernels;
 /// compile-time constant (the taps are unrolled by hand: ILGPU unrolls nothing); the stride is one of two code paths;
 /// no loop divides. The tile shape is chosen per op by <see cref="ChooseTile(in ConvParams)"/>.
 /// </summary>
-public sealed class TiledDepthwiseConv2d
+public sealed class TiledDepthwiseConv2d : TiledLauncher<DepthwiseTile, Action<AcceleratorStream, KernelConfig,
+    ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvParams>>
 {
     private const string Op = nameof(TiledDepthwiseConv2d);
 
     private static readonly int[] Sizes = [3, 5, 7];
-
-    private readonly SpecializationCache<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, ConvParams>> loaded = new(DepthwiseTile.All.Count * Sizes.Length);
 
     /// <summary>
     /// The launcher. On CUDA every GPU tile shape is a candidate; elsewhere only the largest that fits (PoCL compiles
@@ -30,29 +28,10 @@ public sealed class TiledDepthwiseConv2d
     /// </summary>
     /// <exception cref="NotSupportedException">The accelerator cannot run a requested tile (or even the 16-thread one).</exception>
     public TiledDepthwiseConv2d(Accelerator accelerator, IReadOnlyList<DepthwiseTile>? tiles = null)
+        // One variant per (tile, kernel size): tile x 3 + size.
+        : base(accelerator, DepthwiseTile.All, GpuTiles, tiles, DepthwiseTile.All.Count * Sizes.Length, Op)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        var fitting = DepthwiseTile.All.Where(t => t.Threads <= accelerator.MaxNumThreadsPerGroup).ToArray();
-        if (tiles is { Count: > 0 })
-        {
-            if (tiles.FirstOrDefault(t => !fitting.Contains(t)) is { } bad)
-                throw new NotSupportedException($"{Op}: tile {bad.Name} needs {bad.Threads} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
-            Tiles = [.. tiles];
-        }
-        else if (fitting.Length == 0)
-            throw new NotSupportedException($"{Op}: {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; at least 16 are needed.");
-        else
-            Tiles = accelerator.AcceleratorType == AcceleratorType.Cuda
-                ? [.. fitting.Where(GpuTiles.Contains)]
-                : [fitting[0]];
     }
-
-    /// <summary>The accelerator the kernels are compiled for.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The tile shapes this launcher picks from.</summary>
-    public IReadOnlyList<DepthwiseTile> Tiles { get; }
 
     /// <summary>Whether the kernel computes a depthwise convolution of kernel size <paramref name="k"/> and
     /// <paramref name="stride"/>: K 3, 5 or 7, stride 1 or 2 (<see cref="DepthwiseConv2d"/> takes the rest).</summary>
@@ -72,15 +51,8 @@ public sealed class TiledDepthwiseConv2d
     /// <summary>The tile <see cref="ChooseTile(in ConvParams)"/> picks from <paramref name="tiles"/> (the first on a near tie).</summary>
     public static DepthwiseTile ChooseTile(in ConvParams p, IReadOnlyList<DepthwiseTile> tiles)
     {
-        DepthwiseTile best = tiles[0];
-        double bestScore = Score(best, p);
-        foreach (var t in tiles.Skip(1))
-        {
-            double score = Score(t, p);
-            if (score > bestScore * 1.05)
-                (best, bestScore) = (t, score);
-        }
-        return best;
+        var shape = p;
+        return Best(tiles, t => Score(t, shape));
     }
 
     /// <summary>The candidates on CUDA: every tile but the 16-thread one.</summary>
@@ -138,17 +110,13 @@ public sealed class TiledDepthwiseConv2d
         p.Validate(Op);
         if (!Supports(p))
             throw new ArgumentException($"{Op}: needs Groups = Cin = Cout, K 3, 5 or 7, stride 1 or 2 and Pad < K. {p}");
-        Checks.View(input, p.InputBufferLength, nameof(input), Op);
-        Checks.ExactView(weight, p.WeightLength, nameof(weight), Op);
-        Checks.ExactView(bias, p.Cout, nameof(bias), Op);
-        Checks.View(output, p.OutputBufferLength, nameof(output), Op);
+        p.CheckViews(input, weight, bias, output, Op);
         long planes = (long)p.N * p.Cout;
         Checks.FitsInt(planes + 64, "N * C", Op);
         var tile = ChooseTile(p);
         var grid = new Index3D((int)((planes + tile.Channels - 1) / tile.Channels),
             (p.Ho + tile.Height - 1) / tile.Height, (p.Wo + tile.Width - 1) / tile.Width);
-        if (grid.Y > 65535 || grid.Z > 65535)
-            throw new ArgumentException($"{Op}: grid {grid} too large. {p}");
+        Checks.Grid(grid, p, Op);
         KernelFor(activation, tile, p.K)(stream ?? Accelerator.DefaultStream,
             new KernelConfig(grid, new Index3D(tile.ThreadsX, tile.ThreadsY, tile.Channels)), input, weight, bias, output, p);
     }
@@ -160,21 +128,11 @@ public sealed class TiledDepthwiseConv2d
         if (size < 0)
             throw new ArgumentException($"{Op}: kernel size {k} is not 3, 5 or 7.", nameof(k));
         int t = DepthwiseTile.All.ToList().IndexOf(tile);
-        return loaded.Get(activation, t * Sizes.Length + size, this, static (self, a, v) => self.Load(a, v));
+        return Specialization(activation, t * Sizes.Length + size);
     }
 
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams> Load(Activation activation, int variant) => activation switch
-    {
-        Activation.None => Load<Identity>(variant),
-        Activation.Relu => Load<Relu>(variant),
-        Activation.HardSwish => Load<HardSwish>(variant),
-        Activation.HardSigmoid => Load<HardSigmoid>(variant),
-        _ => Load<Sigmoid>(variant),
-    };
-
-    private Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ConvParams> Load<TAct>(int variant) where TAct : struct, IActivation =>
+    private protected override Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ConvParams> Compile<TAct>(int variant) =>
         DepthwiseTile.All[variant / Sizes.Length].Name switch
         {
             nameof(DepthwiseTile.D64x16) => Load<TAct, DwTileD64x16>(variant % Sizes.Length),

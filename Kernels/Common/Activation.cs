@@ -36,13 +36,7 @@ public readonly struct HardSwish : IActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Apply(float x)
-    {
-        float t = x + 3f;
-        t = t < 0f ? 0f : t;
-        t = t > 6f ? 6f : t;
-        return x * t / 6f;
-    }
+    public float Apply(float x) => x * HardSigmoid.Relu6(x + 3f) / 6f;
 }
 
 /// <summary>Hard-sigmoid: <c>clamp(x + 3, 0, 6) / 6</c>.</summary>
@@ -50,12 +44,14 @@ public readonly struct HardSigmoid : IActivation
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Apply(float x)
+    public float Apply(float x) => Relu6(x + 3f) / 6f;
+
+    /// <summary><c>clamp(t, 0, 6)</c>, the ramp both hard activations scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Relu6(float t)
     {
-        float t = x + 3f;
         t = t < 0f ? 0f : t;
-        t = t > 6f ? 6f : t;
-        return t / 6f;
+        return t > 6f ? 6f : t;
     }
 }
 

@@ -11,10 +11,9 @@ namespace ShuffleNetGpu.Kernels.Common;
 /// would dominate a small network's load.
 /// </summary>
 /// <typeparam name="TKernel">The launcher delegate ILGPU returns for the kernel.</typeparam>
-public abstract class ActivationLauncher<TKernel> where TKernel : class
+public abstract class ActivationLauncher<TKernel> : ISpecializationCompiler<TKernel> where TKernel : class
 {
-    readonly TKernel?[] _loaded = new TKernel?[ActivationExtensions.Count];
-    readonly Lock _gate = new();
+    readonly SpecializationCache<TKernel> _loaded = new(1);
 
     /// <summary>A launcher compiling its kernels for <paramref name="accelerator"/> (lazily, one per activation).</summary>
     protected ActivationLauncher(Accelerator accelerator)
@@ -36,22 +35,10 @@ public abstract class ActivationLauncher<TKernel> where TKernel : class
     }
 
     /// <summary>The compiled specialisation for <paramref name="activation"/>.</summary>
-    protected TKernel KernelFor(Activation activation)
-    {
-        activation.ThrowIfUndefined();
-        var kernel = Volatile.Read(ref _loaded[(int)activation]);
-        if (kernel is not null) return kernel;
-        lock (_gate)
-            return _loaded[(int)activation] ??= activation switch
-            {
-                Activation.None => Load<Identity>(),
-                Activation.Relu => Load<Relu>(),
-                Activation.HardSwish => Load<HardSwish>(),
-                Activation.HardSigmoid => Load<HardSigmoid>(),
-                _ => Load<Sigmoid>(),
-            };
-    }
+    protected TKernel KernelFor(Activation activation) => _loaded.Get(activation, 0, this);
 
     /// <summary>Compiles the kernel specialised for <typeparamref name="TAct"/>.</summary>
     protected abstract TKernel Load<TAct>() where TAct : struct, IActivation;
+
+    TKernel ISpecializationCompiler<TKernel>.Compile<TAct>(int variant) => Load<TAct>();
 }

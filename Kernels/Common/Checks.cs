@@ -12,6 +12,15 @@ internal static class Checks
             throw new ArgumentOutOfRangeException(name, value, $"{op}: {name} must be at least 1.");
     }
 
+    /// <summary>N, C, H and W of a [N, C, H, W] map, each at least 1.</summary>
+    public static void Map(int n, int c, int h, int w, string op)
+    {
+        Positive(n, "N", op);
+        Positive(c, "C", op);
+        Positive(h, "H", op);
+        Positive(w, "W", op);
+    }
+
     public static void NonNegative(int value, string name, string op)
     {
         if (value < 0)
@@ -34,6 +43,20 @@ internal static class Checks
             throw new ArgumentException($"{op}: input '{name}': {error}.");
     }
 
+    /// <summary><see cref="Input(ChannelMap, int, int, string, string)"/>, and the buffer's length within int indexing.</summary>
+    public static void Input(ChannelMap map, int channels, int totalChannels, long bufferLength, string name, string op)
+    {
+        Input(map, channels, totalChannels, name, op);
+        FitsInt(bufferLength, $"input '{name}'", op);
+    }
+
+    /// <summary><see cref="OutputSlice(int, int, int, string)"/>, and the buffer's length within int indexing.</summary>
+    public static void OutputSlice(int channels, int totalChannels, int channelOffset, long bufferLength, string op)
+    {
+        OutputSlice(channels, totalChannels, channelOffset, op);
+        FitsInt(bufferLength, "output", op);
+    }
+
     public static void OutputSlice(int channels, int totalChannels, int channelOffset, string op)
     {
         Positive(totalChannels, "OutTotalChannels", op);
@@ -41,6 +64,13 @@ internal static class Checks
         if ((long)channelOffset + channels > totalChannels)
             throw new ArgumentException(
                 $"{op}: output slice [{channelOffset}, {channelOffset + channels}) exceeds OutTotalChannels {totalChannels}.");
+    }
+
+    /// <summary>A launch grid within CUDA's 65535 groups along Y and Z.</summary>
+    public static void Grid(Index3D grid, object shape, string op)
+    {
+        if (grid.Y > 65535 || grid.Z > 65535)
+            throw new ArgumentException($"{op}: grid {grid} too large. {shape}");
     }
 
     public static void View(ArrayView<float> view, long required, string name, string op)

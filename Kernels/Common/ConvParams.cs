@@ -1,3 +1,5 @@
+using ILGPU;
+
 namespace ShuffleNetGpu.Kernels.Common;
 
 /// <summary>
@@ -73,6 +75,24 @@ public record struct ConvParams
     /// <summary>Weight length: Cout * (Cin / Groups) * K * K.</summary>
     public readonly long WeightLength => Groups > 0 ? (long)Cout * (Cin / Groups) * K * K : 0;
 
+    /// <summary>
+    /// The views of a launch of this shape: input and output at least their buffer lengths, the bias exactly Cout and the
+    /// weight exactly <paramref name="weightLength"/> (<see cref="WeightLength"/> unless the launcher reads it repacked).
+    /// </summary>
+    internal readonly void CheckViews(ArrayView<float> input, ArrayView<float> weight, long weightLength,
+        ArrayView<float> bias, ArrayView<float> output, long outputLength, string op)
+    {
+        Checks.View(input, InputBufferLength, nameof(input), op);
+        Checks.ExactView(weight, weightLength, nameof(weight), op);
+        Checks.ExactView(bias, Cout, nameof(bias), op);
+        Checks.View(output, outputLength, nameof(output), op);
+    }
+
+    /// <summary>The views of a launch of this shape with the weight as stored and the output a channel slice.</summary>
+    internal readonly void CheckViews(ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> output, string op) =>
+        CheckViews(input, weight, WeightLength, bias, output, OutputBufferLength, op);
+
     /// <summary>Throws <see cref="ArgumentException"/> unless the shape is consistent.</summary>
     internal readonly void Validate(string op)
     {
@@ -92,10 +112,8 @@ public record struct ConvParams
         int ho = (H + 2 * Pad - K) / Stride + 1, wo = (W + 2 * Pad - K) / Stride + 1;
         if (H + 2 * Pad < K || W + 2 * Pad < K || Ho != ho || Wo != wo)
             throw new ArgumentException($"{op}: output size must be {ho}x{wo} for this input, kernel, stride and pad. {this}");
-        Checks.Input(InMap, Cin, InTotalChannels, "In", op);
-        Checks.OutputSlice(Cout, OutTotalChannels, OutChannelOffset, op);
-        Checks.FitsInt(InputBufferLength, "input", op);
-        Checks.FitsInt(OutputBufferLength, "output", op);
+        Checks.Input(InMap, Cin, InTotalChannels, InputBufferLength, "In", op);
+        Checks.OutputSlice(Cout, OutTotalChannels, OutChannelOffset, OutputBufferLength, op);
         Checks.FitsInt(WeightLength, "weight", op);
     }
 }

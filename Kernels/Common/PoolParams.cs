@@ -49,15 +49,10 @@ public record struct PoolParams
 
     internal readonly void Validate(string op)
     {
-        Checks.Positive(N, nameof(N), op);
-        Checks.Positive(C, nameof(C), op);
-        Checks.Positive(H, nameof(H), op);
-        Checks.Positive(W, nameof(W), op);
+        Checks.Map(N, C, H, W, op);
         if (Ho != (H - 1) / 2 + 1 || Wo != (W - 1) / 2 + 1)
             throw new ArgumentException($"{op}: output must be {(H - 1) / 2 + 1}x{(W - 1) / 2 + 1}. {this}");
-        Checks.Input(InMap, C, InTotalChannels, "In", op);
-        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, op);
-        Checks.FitsInt(InputBufferLength, "input", op);
-        Checks.FitsInt(OutputBufferLength, "output", op);
+        Checks.Input(InMap, C, InTotalChannels, InputBufferLength, "In", op);
+        Checks.OutputSlice(C, OutTotalChannels, OutChannelOffset, OutputBufferLength, op);
     }
 }
