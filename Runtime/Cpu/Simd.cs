@@ -35,6 +35,9 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     /// <summary>Loads the masked lanes, <paramref name="fill"/> in the others, without touching memory past them.</summary>
     static abstract TV LoadMaskedOr(float* p, TV mask, TV fill);
     static abstract void StoreMasked(float* p, TV v, TV mask);
+    /// <summary><see cref="StoreMasked"/> as the instruction's own masked store: a few bytes of code, for the GEMM
+    /// micro-kernel's epilogue (a larger inlined store pushed the kernel past the JIT's inlining budget).</summary>
+    static abstract void StoreMaskedCompact(float* p, TV v, TV mask);
     /// <summary><c>a * b + c</c>, rounded once.</summary>
     static abstract TV Fma(TV a, TV b, TV c);
     static abstract TV Add(TV a, TV b);
@@ -77,6 +80,8 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> LoadMaskedOr(float* p, Vector512<float> mask, Vector512<float> fill) => Avx512F.MaskLoad(p, mask, fill);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, Vector512<float> v, Vector512<float> mask) => Avx512F.MaskStore(p, mask, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMaskedCompact(float* p, Vector512<float> v, Vector512<float> mask) => Avx512F.MaskStore(p, mask, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
@@ -142,6 +147,9 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         StoreFirst(p + lo, v, BitOperations.PopCount(run));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMaskedCompact(float* p, Vector256<float> v, Vector256<float> mask) => Avx.MaskStore(p, mask, v);
+
     /// <summary>Lanes [0, <paramref name="count"/>) of <paramref name="v"/> (count 1..7) to <paramref name="p"/>, nothing else.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void StoreFirst(float* p, Vector256<float> v, int count)
@@ -202,6 +210,8 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     public static float LoadMasked(float* p, float mask) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadMaskedOr(float* p, float mask, float fill) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : fill;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMaskedCompact(float* p, float v, float mask) => StoreMasked(p, v, mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, float v, float mask)
     {
