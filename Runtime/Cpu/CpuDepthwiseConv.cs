@@ -61,10 +61,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         _x = tensors[_io.Input];
         _y = tensors[_io.Output];
         _n = n;
-        long work = (long)n * _c * _ho * _wo * _kk;
-        parallel = threads > 1 && work >= ParallelThreshold;
-        _parts = parallel ? ChunkCount((long)n * _c, threads, ChunksPerThread * 2) : 1;
-        return _parts;
+        return _parts = PlaneChunks((long)n * _c, (long)n * _c * _ho * _wo * _kk, threads, out parallel);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

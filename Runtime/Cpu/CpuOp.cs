@@ -94,6 +94,15 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
     protected static int ChunkCount(long units, int threads, int perThread) =>
         (int)Math.Max(1, Math.Min(units, Math.Min((long)threads * perThread, MaxChunks)));
 
+    /// <summary>Chunks for an op over <paramref name="planes"/> independent channel planes (depthwise, pools) doing
+    /// <paramref name="work"/> operations in all: about two per chunk of the others per thread (planes vary less), on
+    /// the calling thread when small.</summary>
+    protected static int PlaneChunks(long planes, long work, int threads, out bool parallel)
+    {
+        parallel = threads > 1 && work >= ParallelThreshold;
+        return parallel ? ChunkCount(planes, threads, ChunksPerThread * 2) : 1;
+    }
+
     /// <summary>Splits [0, <paramref name="count"/>) into <paramref name="parts"/> near-equal ranges; range <paramref name="part"/>.</summary>
     protected static (int Start, int End) Range(int count, int parts, int part) =>
         ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));

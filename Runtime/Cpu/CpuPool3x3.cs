@@ -45,10 +45,7 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
         _x = tensors[_io.Input];
         _y = tensors[_io.Output];
         _n = n;
-        long work = (long)n * _c * _ho * _wo * 9;
-        parallel = threads > 1 && work >= ParallelThreshold;
-        _parts = parallel ? ChunkCount((long)n * _c, threads, ChunksPerThread * 2) : 1;
-        return _parts;
+        return _parts = PlaneChunks((long)n * _c, (long)n * _c * _ho * _wo * 9, threads, out parallel);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

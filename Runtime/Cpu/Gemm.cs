@@ -639,7 +639,7 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Put<TS, TV, TN, TMask>(float* c, int v, TV value, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst
     {
-        if (TMask.Value != 0 && v == TN.Value - 1) TS.StoreMasked(c + v * TS.Width, value, mask);
+        if (TMask.Value != 0 && v == TN.Value - 1) TS.StoreMaskedCompact(c + v * TS.Width, value, mask);
         else TS.Store(c + v * TS.Width, value);
     }
 }
