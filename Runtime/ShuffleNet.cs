@@ -17,7 +17,7 @@ namespace ShuffleNetGpu;
 /// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
-/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run(float[])"/> is
+/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>. <see cref="Run(float[])"/> is
 /// thread-safe and synchronous: it returns when the results are on the host. Calls on one network are serialised (each
 /// gets every bit a lone call would; on cpu each already uses all <c>cpuThreads</c>); separate networks run in parallel.
 /// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
@@ -45,10 +45,10 @@ public sealed partial class ShuffleNet : IDisposable
     readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
+    ShuffleNet(ModelWeights weights, IReadOnlyList<ComputeDevice> devices, int cpuThreads)
     {
         Weights = weights;
-        _device = device;
+        _device = devices[0];
         _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
         _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
         foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
@@ -56,11 +56,8 @@ public sealed partial class ShuffleNet : IDisposable
         if (weights.Graph.HeadPoolTensor is { } head) _afterHead[head] = true;
         foreach (var op in weights.Graph.Ops)
             foreach (var read in op.Inputs) _afterHead[op.Output.Tensor] |= _afterHead[read.Tensor];
-        try
-        {
-            _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
-        }
-        catch { device.Dispose(); throw; }
+        // One executor per device (ShuffleNet.Devices.cs); it owns the devices, and disposes them if it fails.
+        _executor = MultiDeviceExecutor.Create(devices, weights, cpuThreads);
     }
 
     /// <summary>The weights loaded.</summary>
@@ -72,11 +69,11 @@ public sealed partial class ShuffleNet : IDisposable
     /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
-    public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
+    public string DeviceDescription => DescribeDevices();
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
-    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load"/>.</summary>
+    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>.</summary>
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -128,14 +125,14 @@ public sealed partial class ShuffleNet : IDisposable
         return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
     }
 
-    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load"/>).</summary>
+    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load(string, BackendKind, int)"/>).</summary>
     /// <exception cref="BackendException">the backend is not present, or not a <see cref="BackendKind"/>.</exception>
     /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
     public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
         CheckDeviceArguments(backend, cpuThreads);
-        return new(weights, ComputeDevice.Create(backend), cpuThreads);
+        return new(weights, [ComputeDevice.Create(backend)], cpuThreads);
     }
 
     /// <summary>The most threads the cpu backend takes (each holds a stack and scratch buffers; beyond the processors
@@ -398,6 +395,11 @@ public sealed partial class ShuffleNet : IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        if (DeviceCount > 1)
+        {
+            await foreach (var logits in RunStreamOnDevicesAsync(batches, cancellationToken).ConfigureAwait(false)) yield return logits;
+            yield break;
+        }
         await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
             yield return await RunAsync(batch, cancellationToken).ConfigureAwait(false);
     }
