@@ -42,11 +42,19 @@ public abstract class AsyncRunHarness(ITestOutputHelper log)
     protected Task StreamsInOrderAndSurvivesCancellation(BackendKind backend, int[] sizes) =>
         StreamsInOrderAndSurvivesCancellation(tiny => ShuffleNet.FromWeights(tiny.Weights, backend, 2), backend.ToString(), sizes);
 
-    /// <summary>The same on the network <paramref name="load"/> makes (<paramref name="name"/> names it in the log).</summary>
-    protected async Task StreamsInOrderAndSurvivesCancellation(Func<TinyCase, ShuffleNet> load, string name, int[] sizes)
+    /// <summary>The same on the network <paramref name="load"/> makes for <paramref name="fixture"/> (<paramref name="name"/>
+    /// names it in the log), disposed at the end when <paramref name="disposeNet"/>.</summary>
+    protected async Task StreamsInOrderAndSurvivesCancellation(Func<TinyCase, ShuffleNet> load, string name, int[] sizes,
+        string fixture = "tiny-shufflenetv2", bool disposeNet = true)
     {
-        var tiny = Fixtures.Load("tiny-shufflenetv2");
-        using var net = load(tiny);
+        var tiny = Fixtures.Load(fixture);
+        var net = load(tiny);
+        try { await StreamsInOrderAndSurvivesCancellation(net, tiny, name, sizes); }
+        finally { if (disposeNet) net.Dispose(); }
+    }
+
+    async Task StreamsInOrderAndSurvivesCancellation(ShuffleNet net, TinyCase tiny, string name, int[] sizes)
+    {
         var expected = sizes.Distinct().ToDictionary(n => n, n => net.Run(TinyBatches.Of(tiny, n)));
 
         var results = new List<float[]>();

@@ -153,14 +153,15 @@ public class MultiDeviceTests(TwoDeviceNetworks nets, ITestOutputHelper log)
     }
 }
 
-/// <summary>Streams over two devices keep <see cref="ShuffleNet.RunStreamAsync"/>'s rules (issue 15's harness): in order,
-/// cancelled while the source waits or between batches with <see cref="OperationCanceledException"/>, the source
-/// disposed, the network then giving the same bits.</summary>
-public class MultiDeviceStreamTests(ITestOutputHelper log) : AsyncRunHarness(log)
+/// <summary>Streams over two devices keep <see cref="ShuffleNet.RunStreamAsync"/>'s rules (issue 15's harness, on the
+/// shared two-device network): in order, cancelled while the source waits or between batches with
+/// <see cref="OperationCanceledException"/>, the source disposed, the network then giving the same bits.</summary>
+[Collection(TwoDeviceNetworks.Collection)]
+public class MultiDeviceStreamTests(TwoDeviceNetworks nets, ITestOutputHelper log) : AsyncRunHarness(log)
 {
     [Fact]
-    public Task AStreamOverTwoDevicesYieldsInOrderAndSurvivesCancellation() => StreamsInOrderAndSurvivesCancellation(
-        tiny => ShuffleNet.FromWeights(tiny.Weights, DeviceSelection.Of(BackendKind.IlgpuCpu, 0, 0)), "ilgpu-cpu x2", IlgpuSizes);
+    public Task AStreamOverTwoDevicesYieldsInOrderAndSurvivesCancellation() =>
+        StreamsInOrderAndSurvivesCancellation(_ => nets.Two, "ilgpu-cpu x2", IlgpuSizes, nets.Tiny.Id, disposeNet: false);
 }
 
 /// <summary>PoCL has one OpenCL device: a network over two contexts on it splits a batch of two, one image a context,
@@ -179,5 +180,35 @@ public class OpenCLMultiDeviceTests
         for (int i = 0; i < 2; i++)
             Assert.Equal(net.Run(batch.AsSpan(i * ShuffleNet.ImageElements, ShuffleNet.ImageElements).ToArray()),
                 both.AsSpan(i * net.Classes, net.Classes).ToArray());
+    }
+}
+
+/// <summary>The CUDA paths (skipped without a CUDA device, with the reason): two contexts on device 0 give the bits of
+/// one; the device reports its free memory (cuMemGetInfo), and a device memory limit refuses a batch on both contexts
+/// naming the largest that fits.</summary>
+public class CudaMultiDeviceTests
+{
+    [CudaTheory]
+    [InlineData("tiny-shufflenetv2")]
+    public void TwoContextsOnACudaDeviceGiveTheBitsOfOneWithinItsMemory(string id)
+    {
+        var tiny = Fixtures.Load(id);
+        using var one = ShuffleNet.FromWeights(tiny.Weights, BackendKind.Cuda);
+        using var two = ShuffleNet.FromWeights(tiny.Weights, DeviceSelection.Of(BackendKind.Cuda, 0, 0));
+        var batch = TinyBatches.Of(tiny, 3);
+        Assert.Equal(one.Run(batch), two.Run(batch));
+
+        var budget = two.Lanes.Budget(0);
+        long? free = budget.Memory.AvailableForArena(budget.WeightBytes, 0, out string why);
+        Assert.NotNull(free);
+        Assert.True(free > 0, why);
+        Assert.Contains("free on the device", why);
+
+        var graph = tiny.Weights.Graph;
+        two.DeviceMemoryLimitBytes = budget.WeightBytes + MemoryPlanner.Plan(graph, 1, [graph.OutputTensor]).ArenaBytes;
+        var e = Assert.Throws<ArenaMemoryException>(() => two.Run(TinyBatches.Of(tiny, 3)));
+        Assert.Equal(2, e.MaxBatch);
+        var pair = TinyBatches.Of(tiny, 2);
+        Assert.Equal(one.Run(pair), two.Run(pair));
     }
 }
