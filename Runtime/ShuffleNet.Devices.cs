@@ -90,6 +90,7 @@ public sealed partial class ShuffleNet
         try
         {
             var group = new List<float[]>(lanes.Count);
+            int nextDevice = 0;   // round-robin over the whole stream, however the batches arrive grouped
             while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 group.Clear();
@@ -115,10 +116,11 @@ public sealed partial class ShuffleNet
                         ObjectDisposedException.ThrowIf(_disposed, this);
                         cancellationToken.ThrowIfCancellationRequested();
                         var run = group.ToArray();
-                        errors = await Task.Run(() => lanes.RunEach(run, Graph, _single[Graph.OutputTensor], outputs), CancellationToken.None)
+                        errors = await Task.Run(() => lanes.RunEach(run, Graph, _single[Graph.OutputTensor], outputs, nextDevice), CancellationToken.None)
                             .ConfigureAwait(false);
                     }
                     finally { _gate.Release(); }
+                    nextDevice = (nextDevice + group.Count) % lanes.Count;
                 }
                 for (int i = 0; i < outputs.Length; i++)
                 {

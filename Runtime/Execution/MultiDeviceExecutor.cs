@@ -182,17 +182,19 @@ sealed unsafe class MultiDeviceExecutor : INetworkExecutor
         if (FirstFailure(errors, shareArray) is { } failure) throw failure;
     }
 
-    /// <summary>Runs whole batches at once, batch <c>i</c> on device <c>i</c> (a stream's batches dealt out round-robin), each
-    /// producing <paramref name="tensor"/> into <paramref name="outputs"/>[i]. Returns, per batch, its error or null;
-    /// a batch over its device's budget fails before any batch runs, and the batches after it do not run.</summary>
-    public Exception?[] RunEach(IReadOnlyList<float[]> batches, NetworkGraph sized, int[] tensor, float[][] outputs)
+    /// <summary>Runs whole batches at once, batch <c>i</c> on device <c>(firstDevice + i) % Count</c> (a stream's batches
+    /// dealt out round-robin), each producing <paramref name="tensor"/> into <paramref name="outputs"/>[i]. Returns, per
+    /// batch, its error or null; a batch over its device's budget fails before any batch runs, and the batches after it
+    /// do not run.</summary>
+    public Exception?[] RunEach(IReadOnlyList<float[]> batches, NetworkGraph sized, int[] tensor, float[][] outputs, int firstDevice)
     {
+        int Device(int i) => (firstDevice + i) % _lanes.Length;
         var errors = new Exception?[batches.Count];
         long image = sized.Tensors[NetworkGraph.InputTensor].ElementsPerImage;
         int runnable = batches.Count;
         for (int d = 0; d < batches.Count; d++)
         {
-            try { CheckBudget(d, (int)(batches[d].Length / image), (int)(batches[d].Length / image), sized, tensor); }
+            try { CheckBudget(Device(d), (int)(batches[d].Length / image), (int)(batches[d].Length / image), sized, tensor); }
             catch (ArenaMemoryException e)
             {
                 errors[d] = e;
@@ -202,21 +204,21 @@ sealed unsafe class MultiDeviceExecutor : INetworkExecutor
         }
         var shares = new (int Start, int Count)[runnable];
         for (int d = 0; d < runnable; d++) shares[d] = (0, (int)(batches[d].Length / image));
-        RunShares(runnable, errors, d => _lanes[d].Run(batches[d], shares[d].Count, sized, tensor, new RunOutputs(outputs[d])));
+        RunShares(runnable, errors, d => _lanes[Device(d)].Run(batches[d], shares[d].Count, sized, tensor, new RunOutputs(outputs[d])), Device);
         for (int d = 0; d < runnable; d++)
-            if (errors[d] is { } e) errors[d] = Failure(d, shares[d], e, whole: true);
+            if (errors[d] is { } e) errors[d] = Failure(Device(d), shares[d], e, whole: true);
         return errors;
     }
 
     /// <summary>Runs <paramref name="body"/> for devices 0..<paramref name="used"/>-1 at once (one after another while
     /// profiling, so each op's time is its own), recording each device's error.</summary>
-    void RunShares(int used, Exception?[] errors, Action<int> body)
+    void RunShares(int used, Exception?[] errors, Action<int> body, Func<int, int>? device = null)
     {
         void One(int d)
         {
             try
             {
-                BeforeShare?.Invoke(d);
+                BeforeShare?.Invoke(device is null ? d : device(d));
                 body(d);
             }
             catch (Exception e) { errors[d] = e; }
