@@ -34,7 +34,8 @@ namespace ShuffleNetGpu;
 /// </summary>
 public sealed partial class ShuffleNet : IDisposable
 {
-    readonly ComputeDevice _device;
+    readonly ComputeDevice _device;   // device 0 of _devices
+    readonly ComputeDevice[] _devices;
     readonly INetworkExecutor _executor;
     // One call at a time per device (so per network unless networks share a device, see ShuffleNet.SharedDevice.cs);
     // a semaphore rather than a lock so that RunAsync can wait for its turn without a thread and give up when cancelled.
@@ -47,12 +48,14 @@ public sealed partial class ShuffleNet : IDisposable
     readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads, bool ownsDevice = true)
+    ShuffleNet(ModelWeights weights, IReadOnlyList<ComputeDevice> devices, int cpuThreads, bool ownsDevices = true)
     {
         Weights = weights;
-        _device = device;
-        _gate = device.Gate;
-        _ownsDevice = ownsDevice;
+        _device = devices[0];
+        _devices = [.. devices];
+        // A network's devices are all its own (DeviceSelection) or one shared device: device 0's gate serves either way.
+        _gate = _device.Gate;
+        _ownsDevice = ownsDevices;
         _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
         _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
         foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
@@ -65,11 +68,16 @@ public sealed partial class ShuffleNet : IDisposable
             // Under the device's gate: on a shared device, ILGPU's kernel cache (per accelerator) is not thread-safe.
             using (EnterGate())
             {
-                ObjectDisposedException.ThrowIf(device.IsDisposed, device);
-                _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+                foreach (var device in _devices) ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+                // One executor per device (ShuffleNet.Devices.cs); a failure disposes the executors made, not the devices.
+                _executor = MultiDeviceExecutor.Create(_devices, weights, cpuThreads);
             }
         }
-        catch { if (ownsDevice) device.Dispose(); throw; }
+        catch
+        {
+            if (ownsDevices) foreach (var device in _devices) device.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The weights loaded.</summary>
@@ -81,7 +89,7 @@ public sealed partial class ShuffleNet : IDisposable
     /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
-    public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
+    public string DeviceDescription => DescribeDevices();
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
@@ -144,7 +152,7 @@ public sealed partial class ShuffleNet : IDisposable
     {
         ArgumentNullException.ThrowIfNull(weights);
         CheckDeviceArguments(backend, cpuThreads);
-        return new(weights, ComputeDevice.Create(backend), cpuThreads);
+        return new(weights, [ComputeDevice.Create(backend)], cpuThreads);
     }
 
     /// <summary>The most threads the cpu backend takes (each holds a stack and scratch buffers; beyond the processors
@@ -407,6 +415,11 @@ public sealed partial class ShuffleNet : IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        if (DeviceCount > 1)
+        {
+            await foreach (var logits in RunStreamOnDevicesAsync(batches, cancellationToken).ConfigureAwait(false)) yield return logits;
+            yield break;
+        }
         await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
             yield return await RunAsync(batch, cancellationToken).ConfigureAwait(false);
     }
@@ -528,7 +541,7 @@ public sealed partial class ShuffleNet : IDisposable
             _executor.Dispose();
         }
         // After the gate is released: the device's Dispose takes the same gate.
-        if (_ownsDevice) _device.Dispose();
+        if (_ownsDevice) foreach (var device in _devices) device.Dispose();
     }
 
     void ThrowIfDisposed()

@@ -47,5 +47,15 @@ with open(sys.argv[1], "wb") as f:
 PY
 [ -f "$work/in.npy" ] && timeout 120 "$cli" run --model shufflenetv2-1.0x --backend cuda --input "$work/in.npy" \
     --output "$work/logits.npy" --profile 2>&1 | grep -v "^image " | tee "$out/profile-cuda.txt"
+echo "== several devices (every CUDA device, or two contexts on the one there is): the bits of one device"
+list=0,0; [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -gt 1 ] && list=all
+if [ -f "$work/logits.npy" ]; then
+    timeout 120 "$cli" run --model shufflenetv2-1.0x --backend cuda --devices "$list" --input "$work/in.npy" \
+        --output "$work/logits-devices.npy" 2>&1 | grep -v "^image " | tee "$out/devices-cuda.txt"
+    if cmp -s "$work/logits.npy" "$work/logits-devices.npy"; then echo "devices $list: same bits as one device" | tee -a "$out/devices-cuda.txt"
+    else echo "devices $list: logits differ from one device's" | tee -a "$out/devices-cuda.txt"; status=1; fi
+    timeout 120 "$cli" bench --model shufflenetv2-1.0x --backend cuda --devices "$list" --batch 64,256 --runs 10 --warmup 2 --json \
+        2>&1 | tee "$out/bench-cuda-devices.jsonl"
+fi
 echo "== done (status $status)"
 exit $status

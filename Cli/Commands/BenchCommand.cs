@@ -24,6 +24,7 @@ static class BenchCommand
     {
         var model = new Option<string>("--model") { Description = "A zoo id (generated weights), a .safetensors file or a checkpoint.", Required = true };
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var batches = NumberOption.List("--batch", "Comma-separated batch sizes.", "1,64,256", min: 1, max: 4096);
         var runs = NumberOption.Create("--runs", "Timed runs per batch size (the median is reported).", defaultValue: 20, min: 1);
         var warmup = NumberOption.Create("--warmup", "Untimed runs first (kernel JIT, caches, arena).", defaultValue: 3, min: 0);
@@ -38,7 +39,7 @@ static class BenchCommand
         var backbone = new Option<bool>("--backbone") { Description = "Time the backbone maps C2..C5 instead of the logits (at any size)." };
         var quiet = QuietOption.Create();
         var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
-            { model, backend, batches, runs, warmup, json, plot, compare, size, backbone, quiet };
+            { model, backend, devices, batches, runs, warmup, json, plot, compare, size, backbone, quiet };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
@@ -51,7 +52,7 @@ static class BenchCommand
             string? plotPath = parse.GetValue(plot);
             if (plotPath is not null) PngFile.CheckName("--plot", plotPath);
             var points = (parse.GetValue(compare) ?? []).SelectMany(ComparedPoints).ToList();
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
+            using var net = DevicesOption.Load(ModelSource.Weights(name), kind, 0, parse.GetValue(devices));
             var sized = net.Graph.AtInputSize(height, width);
             bool maps = parse.GetValue(backbone) || !sized.HeadPoolCoversMap;
             string timedOutput = maps ? "backbone C2..C5" : "logits";

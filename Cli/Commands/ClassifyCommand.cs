@@ -20,6 +20,7 @@ static class ClassifyCommand
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 8, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
         var maxPixels = NumberOption.Create("--max-pixels", "Refuse images larger than this (decompression-bomb limit).", ImagePreprocessor.DefaultMaxPixels, min: 1L);
         var labels = new Option<string?>("--labels")
@@ -30,7 +31,7 @@ static class ClassifyCommand
         var quiet = QuietOption.Create();
         var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K labels.")
         {
-            model, images, top, batch, backend, threads, json, maxPixels, labels, quiet, shard,
+            model, images, top, batch, backend, devices, threads, json, maxPixels, labels, quiet, shard,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +40,7 @@ static class ClassifyCommand
             var files = Shard.Select(parse.GetValue(shard), Expand(parse.GetValue(images)!));
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
-            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
+            using var net = DevicesOption.Load(weights, parse.GetValue(backend), parse.GetValue(threads), parse.GetValue(devices));
             var names = ClassLabels.For(net.Config.NumClasses, parse.GetValue(labels));
             string? warning = weights.IsGenerated ? ModelSource.GeneratedWarning : null;
             if (warning is not null) error.WriteLine($"warning: {modelName}: {warning}");

@@ -26,13 +26,14 @@ static class EvalCommand
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 16, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var shard = ShardOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: top-1/top-5 overall and per class, images/s, the misclassified and unreadable files." };
         var confusion = new Option<string?>("--confusion") { Description = $"Also draw the confusion matrix of the class folders into this .png (at most {ConfusionPlot.MaxClasses} classes)." };
         var quiet = QuietOption.Create();
         var command = new Command("eval", "Top-1 and top-5 accuracy (overall and per class), images per second, misclassified and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend, threads, json, confusion, quiet, shard,
+            model, dir, labels, batch, backend, devices, threads, json, confusion, quiet, shard,
         };
         command.SetAction(parse =>
         {
@@ -43,7 +44,7 @@ static class EvalCommand
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
             if (weights.IsGenerated) error.WriteLine($"warning: {modelName}: {ModelSource.GeneratedWarning}");
-            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
+            using var net = DevicesOption.Load(weights, parse.GetValue(backend), parse.GetValue(threads), parse.GetValue(devices));
             int classes = net.Config.NumClasses;
             var names = ClassLabels.For(classes, null);
             var (classFolders, allSamples) = Samples(root, parse.GetValue(labels)!, classes, modelName, names);
