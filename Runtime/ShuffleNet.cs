@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
@@ -17,7 +18,7 @@ namespace ShuffleNetGpu;
 /// using var net = ShuffleNet.Load("v2.safetensors", BackendKind.Auto);
 /// float[] logits = net.Run(batch);   // batch: N x 3 x 224 x 224 floats, NCHW, BGR 0..255
 /// </code>
-/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load"/>. <see cref="Run(float[])"/> is
+/// Kernels are compiled and weights uploaded (or repacked, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>. <see cref="Run(float[])"/> is
 /// thread-safe and synchronous: it returns when the results are on the host. Calls on one network are serialised (each
 /// gets every bit a lone call would; on cpu each already uses all <c>cpuThreads</c>); separate networks run in parallel.
 /// The span overloads (<see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="RunLayer(ReadOnlySpan{float}, string, Span{float})"/>,
@@ -45,7 +46,7 @@ public sealed partial class ShuffleNet : IDisposable
     readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads)
+    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads, Precision precision = Precision.Fp32)
     {
         Weights = weights;
         _device = device;
@@ -58,7 +59,8 @@ public sealed partial class ShuffleNet : IDisposable
             foreach (var read in op.Inputs) _afterHead[op.Output.Tensor] |= _afterHead[read.Tensor];
         try
         {
-            _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+            if (precision != Precision.Fp32 && device.Kind != BackendKind.Cuda) throw new PrecisionException(precision, $"the {device.Kind.ToName()} backend");
+            _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights, precision) : new CpuExecutor(weights, cpuThreads);
         }
         catch { device.Dispose(); throw; }
     }
@@ -72,11 +74,18 @@ public sealed partial class ShuffleNet : IDisposable
     /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
-    public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
+    /// <remarks>For the ILGPU backends it also says how kernels are launched (CUDA graph replay or plain launches, and why)
+    /// and, for tf32, the precision.</remarks>
+    public string DeviceDescription => _executor switch
+    {
+        CpuExecutor cpu => cpu.Description,
+        GraphExecutor gpu => $"{_device.Description}; {gpu.LaunchDescription}{(gpu.Precision == Precision.Tf32 ? "; tf32 pointwise GEMMs" : "")}",
+        _ => _device.Description,
+    };
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
-    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load"/>.</summary>
+    /// <summary>Time spent compiling kernels (or repacking weights, on the cpu backend) in <see cref="Load(string, BackendKind, int)"/>.</summary>
     public TimeSpan CompileTime => _executor.CompileTime;
 
     /// <summary>Bytes of device memory (host memory for the CPU engine) held now: weights plus the activation arena.</summary>
@@ -128,7 +137,33 @@ public sealed partial class ShuffleNet : IDisposable
         return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
     }
 
-    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load"/>).</summary>
+    /// <summary>Loads a converted weights file with <paramref name="options"/> (backend, cpu threads, precision).</summary>
+    /// <exception cref="PrecisionException">tf32 asked for on a backend other than cuda.</exception>
+    public static ShuffleNet Load(string path, ShuffleNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckDeviceArguments(options.Backend, options.CpuThreads);
+        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
+        return FromWeights(ModelWeights.Load(path), options);
+    }
+
+    /// <summary>Puts <paramref name="weights"/> onto the device <paramref name="options"/> names.</summary>
+    /// <exception cref="PrecisionException">tf32 asked for on a backend other than cuda.</exception>
+    public static ShuffleNet FromWeights(ModelWeights weights, ShuffleNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckDeviceArguments(options.Backend, options.CpuThreads);
+        if (!Enum.IsDefined(options.Precision)) throw new ShuffleNetException($"precision {(int)options.Precision} is not fp32 or tf32");
+        bool tf32 = options.Precision == Precision.Tf32;
+        if (tf32 && options.Backend is not (BackendKind.Cuda or BackendKind.Auto))
+            throw new PrecisionException(options.Precision, $"the {options.Backend.ToName()} backend");
+        // TF32 compiles at O2 (unless the environment names a level): at O1 ILGPU keeps inline-PTX operands in local memory.
+        var level = tf32 ? ComputeDevice.LevelFromEnvironment() ?? ILGPU.OptimizationLevel.O2 : (ILGPU.OptimizationLevel?)null;
+        return new(weights, ComputeDevice.Create(options.Backend, level), options.CpuThreads, options.Precision);
+    }
+
+    /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load(string, BackendKind, int)"/>).</summary>
     /// <exception cref="BackendException">the backend is not present, or not a <see cref="BackendKind"/>.</exception>
     /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
     public static ShuffleNet FromWeights(ModelWeights weights, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
@@ -388,16 +423,27 @@ public sealed partial class ShuffleNet : IDisposable
     }
 
     /// <summary>
-    /// Classifies a stream of batches, yielding each batch's logits in order (one batch runs at a time; on the GPU
-    /// backends the uploads and downloads of neighbouring batches will overlap the kernels). Cancelling
-    /// <paramref name="cancellationToken"/> (or the enumeration's own token) ends the stream with
-    /// <see cref="OperationCanceledException"/> between batches or while waiting for the source; the network stays usable.
+    /// Classifies a stream of batches, yielding each batch's logits in order, with the bits one-by-one
+    /// <see cref="Run(float[])"/> gives. On the ILGPU backends batches are pipelined (<see cref="BatchPipeline"/>): batch
+    /// k+1 is taken from the source and uploaded through page-locked memory, and batch k-1 downloaded, while batch k's
+    /// kernels run (on CUDA the copy and compute streams wait for each other through events, so the device never waits
+    /// for the host while the source keeps up); so one batch is read ahead of the one yielded. The network is held only
+    /// while a batch is submitted or collected: other calls may run between them (in order on the same stream).
+    /// Cancelling <paramref name="cancellationToken"/> (or the enumeration's own token) ends the stream with
+    /// <see cref="OperationCanceledException"/> between batches or while waiting for the source; batches in flight are
+    /// waited for and dropped, and the network stays usable.
     /// </summary>
     /// <exception cref="ShuffleNetException">a batch is empty or not a whole number of images (the stream ends there).</exception>
-    public async IAsyncEnumerable<float[]> RunStreamAsync(IAsyncEnumerable<float[]> batches,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<float[]> RunStreamAsync(IAsyncEnumerable<float[]> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        return _executor is IPipelinedExecutor pipelined
+            ? StreamPipelined(pipelined, batches, cancellationToken)
+            : StreamOneByOne(batches, cancellationToken);
+    }
+
+    async IAsyncEnumerable<float[]> StreamOneByOne(IAsyncEnumerable<float[]> batches, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
             yield return await RunAsync(batch, cancellationToken).ConfigureAwait(false);
     }
