@@ -21,7 +21,9 @@ namespace ShuffleNetGpu.Tests.Kernels;
 /// </summary>
 public sealed class Tf32PtxasTests(ITestOutputHelper output)
 {
-    public static TheoryData<OptimizationLevel> Levels() => [OptimizationLevel.O1, OptimizationLevel.O2];
+    /// <summary>O2 only in CI (the level tf32 networks compile at; 20 s a level on 2 cores). O1 was assembled once too:
+    /// it assembles, with HMMA, and a 352 B stack frame (docs/notes.md, issue 16).</summary>
+    public static TheoryData<OptimizationLevel> Levels() => [OptimizationLevel.O2];
 
     static readonly Type[] Activations = [typeof(Identity), typeof(Relu), typeof(HardSwish), typeof(HardSigmoid), typeof(Sigmoid)];
 

@@ -47,7 +47,7 @@ public sealed class Tf32PrecisionTests(ITestOutputHelper log, WideCpuAccelerator
     /// tensor-core step emulated), nearer the reference's emulation than PyTorch's float logits (not equal: an operand a
     /// float32 ulp away from a TF32 rounding boundary rounds the other way, 5e-4 relative, and that propagates; measured
     /// 2.2e-4 to the emulation against 1.1e-3 to PyTorch), and under the rule against PyTorch's logits.</summary>
-    [Fact]
+    [LongFact]
     public void TheExecutorsTf32PathMatchesTheEmulation()
     {
         var tiny = Fixtures.Load("tiny-shufflenetv2");
@@ -89,5 +89,16 @@ public sealed class Tf32PrecisionTests(ITestOutputHelper log, WideCpuAccelerator
         var tiny = Fixtures.Load("tiny-shufflenetv1-g3");
         var e = Assert.Throws<PrecisionException>(() => ShuffleNet.FromWeights(tiny.Weights, new ShuffleNetOptions { Backend = BackendKind.OpenCL, Precision = Precision.Tf32 }));
         Assert.Contains("the opencl backend", e.Message);
+    }
+}
+
+/// <summary>A test too long for CI (a network on ILGPU's CPU accelerator with 256-thread groups: a minute on 2 cores):
+/// runs only with <c>SHUFFLENET_LONG_TESTS=1</c> (scripts/long-tests.sh).</summary>
+public sealed class LongFactAttribute : FactAttribute
+{
+    public LongFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("SHUFFLENET_LONG_TESTS") != "1")
+            Skip = "a long test (a network on a 256-thread CPU accelerator): run scripts/long-tests.sh";
     }
 }
