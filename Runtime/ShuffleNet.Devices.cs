@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Devices;
@@ -10,7 +8,8 @@ using ShuffleNetGpu.Runtime.Planning;
 namespace ShuffleNetGpu;
 
 // One network over several devices (DeviceSelection): one executor and arena per device (MultiDeviceExecutor), a batch
-// split across them and joined in input order, a stream's batches dealt out whole; and the device memory limit.
+// split across them and joined in input order, a stream's batches dealt out whole (ShuffleNet.Streaming.cs); and the
+// device memory limit.
 public sealed partial class ShuffleNet
 {
     /// <summary>Loads a converted weights file onto the devices of <paramref name="devices"/> (e.g.
@@ -39,8 +38,7 @@ public sealed partial class ShuffleNet
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(devices);
-        CheckDeviceArguments(devices.Backend, cpuThreads);
-        return new(weights, devices.Create(), cpuThreads);
+        return FromWeights(weights, new ShuffleNetOptions { Devices = devices, CpuThreads = cpuThreads });
     }
 
     /// <summary>The devices this network runs on (one line each), in the order batches are split across them.</summary>
@@ -74,81 +72,4 @@ public sealed partial class ShuffleNet
     string DescribeDevices() => Lanes.Count == 1
         ? Lanes.Describe(0)
         : $"{Lanes.Count} devices: " + string.Join("; ", Enumerable.Range(0, Lanes.Count).Select(d => $"[{d}] {Lanes.Describe(d)}"));
-
-    /// <summary>
-    /// <see cref="RunStreamAsync"/> over several devices: the batches are read ahead (at most one a device) and dealt out
-    /// whole, one a device, the group run at once under the gate (so the gate's rules hold as on one device) and yielded in
-    /// order. Cancellation ends the stream between batches, while waiting for the gate or for the source.
-    /// </summary>
-    async IAsyncEnumerable<float[]> RunStreamOnDevicesAsync(IAsyncEnumerable<float[]> batches,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var lanes = Lanes;
-        var queue = Channel.CreateBounded<float[]>(new BoundedChannelOptions(lanes.Count) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = Pump(batches, queue.Writer, stop.Token);
-        try
-        {
-            var group = new List<float[]>(lanes.Count);
-            int nextDevice = 0;   // round-robin over the whole stream, however the batches arrive grouped
-            while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                group.Clear();
-                while (group.Count < lanes.Count && queue.Reader.TryRead(out var next)) group.Add(next);
-                // A bad batch ends the stream where it stands: the batches before it still run and are yielded.
-                ShuffleNetException? bad = null;
-                for (int i = 0; i < group.Count && bad is null; i++)
-                {
-                    try { BatchSize(group[i]); }
-                    catch (ShuffleNetException e)
-                    {
-                        bad = e;
-                        group.RemoveRange(i, group.Count - i);
-                    }
-                }
-                var outputs = group.Select(b => NewOutput(b.Length / ImageElements, Graph, Graph.OutputTensor)).ToArray();
-                Exception?[] errors = [];
-                if (group.Count > 0)
-                {
-                    await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        ThrowIfDisposed();
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var run = group.ToArray();
-                        errors = await Task.Run(() => lanes.RunEach(run, Graph, _single[Graph.OutputTensor], outputs, nextDevice), CancellationToken.None)
-                            .ConfigureAwait(false);
-                    }
-                    finally { _gate.Release(); }
-                    nextDevice = (nextDevice + group.Count) % lanes.Count;
-                }
-                for (int i = 0; i < outputs.Length; i++)
-                {
-                    if (errors[i] is { } error) ExceptionDispatchInfo.Throw(error);
-                    if (i > 0) cancellationToken.ThrowIfCancellationRequested();
-                    yield return outputs[i];
-                }
-                if (bad is not null) throw bad;
-            }
-            await pump.ConfigureAwait(false);   // the source's own error, if it failed
-        }
-        finally
-        {
-            stop.Cancel();
-            try { await pump.ConfigureAwait(false); }
-            catch (Exception) when (stop.IsCancellationRequested) { }   // already reported above, or ended by us
-        }
-    }
-
-    /// <summary>Reads the source into <paramref name="writer"/> until it ends, fails or <paramref name="stop"/> fires;
-    /// disposes the source either way.</summary>
-    static async Task Pump(IAsyncEnumerable<float[]> batches, ChannelWriter<float[]> writer, CancellationToken stop)
-    {
-        try
-        {
-            await foreach (var batch in batches.WithCancellation(stop).ConfigureAwait(false))
-                await writer.WriteAsync(batch, stop).ConfigureAwait(false);
-        }
-        finally { writer.TryComplete(); }
-    }
 }

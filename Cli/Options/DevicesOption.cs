@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Devices;
 
@@ -18,13 +19,13 @@ static class DevicesOption
     /// <summary>The network for <paramref name="weights"/> on <paramref name="backend"/>, over the devices of
     /// <paramref name="devices"/> when given.</summary>
     /// <exception cref="UsageException">the --devices text is not 'all' or a list of indices, or asks several cpu devices.</exception>
-    public static ShuffleNet Load(ModelWeights weights, BackendKind backend, int threads, string? devices)
+    public static ShuffleNet Load(ModelWeights weights, BackendKind backend, int threads, string? devices, Precision precision = Precision.Fp32)
     {
-        if (devices is null) return ShuffleNet.FromWeights(weights, backend, threads);
+        if (devices is null) return ShuffleNet.FromWeights(weights, new ShuffleNetOptions { Backend = backend, CpuThreads = threads, Precision = precision });
         DeviceSelection selection;
         try { selection = DeviceSelection.Parse(backend, devices); }
         catch (ShuffleNetException e) { throw new UsageException($"--devices: {e.Message}"); }
-        try { return ShuffleNet.FromWeights(weights, selection, threads); }
-        catch (ShuffleNetException e) when (e is not BackendException) { throw new UsageException($"--devices: {e.Message}"); }
+        try { return ShuffleNet.FromWeights(weights, new ShuffleNetOptions { Devices = selection, CpuThreads = threads, Precision = precision }); }
+        catch (ShuffleNetException e) when (e is not (BackendException or PrecisionException)) { throw new UsageException($"--devices: {e.Message}"); }
     }
 }

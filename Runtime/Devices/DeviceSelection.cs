@@ -85,15 +85,15 @@ public sealed class DeviceSelection
     }
 
     /// <summary>Creates the devices (all of them, or none: a failure disposes those made).</summary>
-    internal List<ComputeDevice> Create()
+    internal List<ComputeDevice> Create(ILGPU.OptimizationLevel? level = null)
     {
         var (kind, indices) = Resolve();
         var devices = new List<ComputeDevice>();
         try
         {
             // One device of Auto keeps Auto's fallback reason; otherwise each index by name.
-            if (Backend == BackendKind.Auto && indices is [0] && _indices is null) devices.Add(ComputeDevice.Create(BackendKind.Auto));
-            else foreach (int i in indices) devices.Add(ComputeDevice.Create(kind, i, null));
+            if (Backend == BackendKind.Auto && indices is [0] && _indices is null) devices.Add(ComputeDevice.Create(BackendKind.Auto, level));
+            else foreach (int i in indices) devices.Add(ComputeDevice.Create(kind, i, level));
             return devices;
         }
         catch

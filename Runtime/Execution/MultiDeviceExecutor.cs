@@ -39,12 +39,13 @@ sealed unsafe class MultiDeviceExecutor : INetworkExecutor
     /// <summary>Makes one executor per device (compiling their kernels at once); a failure disposes the executors made.
     /// The devices stay the caller's (<see cref="ShuffleNet"/> disposes those it owns after releasing their gate, which
     /// <see cref="ComputeDevice.Dispose"/> takes).</summary>
-    public static MultiDeviceExecutor Create(IReadOnlyList<ComputeDevice> devices, ModelWeights weights, int cpuThreads)
+    public static MultiDeviceExecutor Create(IReadOnlyList<ComputeDevice> devices, ModelWeights weights, int cpuThreads,
+        Precision precision = Precision.Fp32)
     {
         var made = new INetworkExecutor?[devices.Count];
         try
         {
-            INetworkExecutor Make(ComputeDevice d) => d.IsIlgpu ? new GraphExecutor(d.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+            INetworkExecutor Make(ComputeDevice d) => d.IsIlgpu ? new GraphExecutor(d.Accelerator, weights, precision) : new CpuExecutor(weights, cpuThreads);
             if (devices.Count == 1) made[0] = Make(devices[0]);
             else Parallel.For(0, devices.Count, i => made[i] = Make(devices[i]));
             return new MultiDeviceExecutor([.. devices], [.. made.Select(m => m!)], devices[0].IsIlgpu);
@@ -69,7 +70,12 @@ sealed unsafe class MultiDeviceExecutor : INetworkExecutor
     internal Action<int>? BeforeShare { get; set; }
 
     /// <summary>One line per device: the description <see cref="ShuffleNet.DeviceDescription"/> shows.</summary>
-    public string Describe(int index) => _lanes[index] is CpuExecutor cpu ? cpu.Description : _devices[index].Description;
+    public string Describe(int index) => _lanes[index] switch
+    {
+        CpuExecutor cpu => cpu.Description,
+        GraphExecutor gpu => $"{_devices[index].Description}; {gpu.LaunchDescription}{(gpu.Precision == Precision.Tf32 ? "; tf32 pointwise GEMMs" : "")}",
+        _ => _devices[index].Description,
+    };
 
     public long? ArenaLimitBytes
     {
@@ -182,43 +188,40 @@ sealed unsafe class MultiDeviceExecutor : INetworkExecutor
         if (FirstFailure(errors, shareArray) is { } failure) throw failure;
     }
 
-    /// <summary>Runs whole batches at once, batch <c>i</c> on device <c>(firstDevice + i) % Count</c> (a stream's batches
-    /// dealt out round-robin), each producing <paramref name="tensor"/> into <paramref name="outputs"/>[i]. Returns, per
-    /// batch, its error or null; a batch over its device's budget fails before any batch runs, and the batches after it
-    /// do not run.</summary>
-    public Exception?[] RunEach(IReadOnlyList<float[]> batches, NetworkGraph sized, int[] tensor, float[][] outputs, int firstDevice)
+    /// <summary>Starts device <paramref name="device"/>'s part of a stream (its pipeline, on an ILGPU device).</summary>
+    public StreamLane BeginStream(int device) => new(_lanes[device]);
+
+    /// <summary>Submits a stream's batch of <paramref name="n"/> images to <paramref name="device"/>: refused first when
+    /// over the device's budget (<see cref="ArenaMemoryException"/>), a failure there a <see cref="DeviceFailureException"/>
+    /// when the network has several devices. Returns its collection (see <see cref="StreamLane.Submit"/>).</summary>
+    public Action<float[][]> Submit(StreamLane stream, int device, float[] input, int n, NetworkGraph sized, int[] outputs)
     {
-        int Device(int i) => (firstDevice + i) % _lanes.Length;
-        var errors = new Exception?[batches.Count];
-        long image = sized.Tensors[NetworkGraph.InputTensor].ElementsPerImage;
-        int runnable = batches.Count;
-        for (int d = 0; d < batches.Count; d++)
+        CheckBudget(device, n, n, sized, outputs);
+        try
         {
-            try { CheckBudget(Device(d), (int)(batches[d].Length / image), (int)(batches[d].Length / image), sized, tensor); }
-            catch (ArenaMemoryException e)
-            {
-                errors[d] = e;
-                runnable = d;
-                break;
-            }
+            BeforeShare?.Invoke(device);
+            return stream.Submit(input, n, sized, outputs);
         }
-        var shares = new (int Start, int Count)[runnable];
-        for (int d = 0; d < runnable; d++) shares[d] = (0, (int)(batches[d].Length / image));
-        RunShares(runnable, errors, d => _lanes[Device(d)].Run(batches[d], shares[d].Count, sized, tensor, new RunOutputs(outputs[d])), Device);
-        for (int d = 0; d < runnable; d++)
-            if (errors[d] is { } e) errors[d] = Failure(Device(d), shares[d], e, whole: true);
-        return errors;
+        catch (Exception e) when (WrapsStreamFailure(e)) { throw StreamFailure(device, n, e); }
     }
+
+    /// <summary>Whether a stream's error on a device is reported as that device's failure: over several devices, any
+    /// error but the memory limit and a disposed network.</summary>
+    public bool WrapsStreamFailure(Exception e) =>
+        _lanes.Length > 1 && e is not (ArenaMemoryException or ObjectDisposedException or DeviceFailureException);
+
+    /// <summary>A stream's batch of <paramref name="n"/> images failed on <paramref name="device"/>.</summary>
+    public DeviceFailureException StreamFailure(int device, int n, Exception e) => Failure(device, (0, n), e, whole: true);
 
     /// <summary>Runs <paramref name="body"/> for devices 0..<paramref name="used"/>-1 at once (one after another while
     /// profiling, so each op's time is its own), recording each device's error.</summary>
-    void RunShares(int used, Exception?[] errors, Action<int> body, Func<int, int>? device = null)
+    void RunShares(int used, Exception?[] errors, Action<int> body)
     {
         void One(int d)
         {
             try
             {
-                BeforeShare?.Invoke(device is null ? d : device(d));
+                BeforeShare?.Invoke(d);
                 body(d);
             }
             catch (Exception e) { errors[d] = e; }
