@@ -1,6 +1,7 @@
 using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Devices;
 using ShuffleNetGpu.Runtime.Execution;
 using ShuffleNetGpu.Runtime.Planning;
@@ -40,6 +41,14 @@ public sealed partial class ShuffleNet
         ArgumentNullException.ThrowIfNull(devices);
         return FromWeights(weights, new ShuffleNetOptions { Devices = devices, CpuThreads = cpuThreads });
     }
+
+    /// <summary>A network over devices the caller created and keeps (tests: one of them shared with other networks, whose
+    /// calls take turns with this network's through device 0's gate); disposing it leaves the devices open.</summary>
+    internal static ShuffleNet FromDevices(ModelWeights weights, IReadOnlyList<ComputeDevice> devices) =>
+        new(weights, devices, 0, ownsDevices: false);
+
+    /// <summary>Device <paramref name="index"/> of this network (tests).</summary>
+    internal ComputeDevice DeviceAt(int index) => _devices[index];
 
     /// <summary>The devices this network runs on (one line each), in the order batches are split across them.</summary>
     public IReadOnlyList<string> Devices => [.. Enumerable.Range(0, Lanes.Count).Select(Lanes.Describe)];

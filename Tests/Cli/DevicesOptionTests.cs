@@ -13,7 +13,10 @@ public sealed class DevicesOptionTests : IDisposable
     const string Id = "tiny-shufflenetv1-g3";
     static string Input => Path.Combine(Fixtures.TinyDir(Id), "input.npy");
 
-    [Fact]
+    /// <summary>Long (two ilgpu-cpu contexts compile their kernels in a CLI process: 15-35 s on 2 cores); in CI,
+    /// <see cref="RunOnAChosenCpuDeviceWritesTheFixturesLogits"/> checks the option's path to the network and
+    /// MultiDeviceTests the two-device bits.</summary>
+    [Runtime.LongFact]
     public void RunOverTwoDevicesWritesTheFixturesLogits()
     {
         string output = Path.Combine(_dir, "logits.npy");
@@ -25,6 +28,20 @@ public sealed class DevicesOptionTests : IDisposable
         var (_, logits) = NpyFile.Read(output);
         var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(Id), "logits.npy"));
         Assert.InRange(ReferenceExecutorTests.RelativeL2(logits, expected), 0, ReferenceExecutorTests.Tolerance(Id));
+    }
+
+    /// <summary><c>--devices 0</c> on cpu: the option's path (DeviceSelection, ShuffleNetOptions.Devices) to the network.</summary>
+    [Fact]
+    public void RunOnAChosenCpuDeviceWritesTheFixturesLogits()
+    {
+        string output = Path.Combine(_dir, "cpu.npy");
+        var (code, text, err) = CliRunner.Run("run", "--model", Fixtures.Checkpoint(Id), "--input", Input, "--output", output,
+            "--backend", "cpu", "--devices", "0");
+        Assert.True(code == 0, err);
+        var (_, logits) = NpyFile.Read(output);
+        var (_, expected) = NpyFile.Read(Path.Combine(Fixtures.TinyDir(Id), "logits.npy"));
+        Assert.InRange(ReferenceExecutorTests.RelativeL2(logits, expected), 0, ReferenceExecutorTests.Tolerance(Id));
+        Assert.Contains("device: ", text);
     }
 
     [Theory]

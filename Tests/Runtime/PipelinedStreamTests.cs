@@ -30,11 +30,15 @@ public abstract class PipelinedStreamHarness(ITestOutputHelper log)
         if (hang) await Task.Delay(Timeout.Infinite, token);
     }
 
-    protected async Task StreamsLikeRun(BackendKind backend)
+    protected Task StreamsLikeRun(BackendKind backend) => StreamsLikeRun(tiny => ShuffleNet.FromWeights(tiny.Weights, backend), backend.ToString());
+
+    /// <summary>The same on the network <paramref name="load"/> makes (e.g. on a shared device, whose kernels are compiled once).</summary>
+    protected async Task StreamsLikeRun(Func<TinyCase, ShuffleNet> load, string backend)
     {
         var tiny = Fixtures.Load("tiny-shufflenetv1-g3");   // the cheapest fixture: ilgpu-cpu runs seconds an image
-        using var net = ShuffleNet.FromWeights(tiny.Weights, backend);
-        int[] sizes = [1, 2, 1];
+        using var net = load(tiny);
+        // Batch 2 (two images) after batch 1; fewer batches than one might like: ilgpu-cpu takes seconds an image.
+        int[] sizes = [1, 2];
         var expected = sizes.Distinct().ToDictionary(n => n, n => net.Run(TinyBatches.Of(tiny, n)));
 
         // Batch 2 (two images) after batch 1: the plan and the arena grow while batch 1 is still in flight.
@@ -73,10 +77,14 @@ public abstract class PipelinedStreamHarness(ITestOutputHelper log)
     }
 }
 
-public sealed class PipelinedStreamTests(ITestOutputHelper log) : PipelinedStreamHarness(log)
+/// <remarks>The ilgpu-cpu networks are built on the collection's shared device (<see cref="SharedDevices"/>): the
+/// fixture's kernels are compiled once for the whole test run (CI time, issue 16).</remarks>
+[Collection(SharedDeviceCollection.Name)]
+public sealed class PipelinedStreamTests(ITestOutputHelper log, SharedDevices devices) : PipelinedStreamHarness(log)
 {
     [Fact]
-    public Task TheIlgpuCpuStreamMatchesRunAndReadsAhead() => StreamsLikeRun(BackendKind.IlgpuCpu);
+    public Task TheIlgpuCpuStreamMatchesRunAndReadsAhead() =>
+        StreamsLikeRun(tiny => ShuffleNet.FromWeights(tiny.Weights, devices.Get(BackendKind.IlgpuCpu)), "ilgpu-cpu (shared device)");
 
     /// <summary>The cpu engine streams through the same loop (issue 16: pipelined on every backend): the source read
     /// ahead while a batch runs, the network free between batches, cancellation with a batch in flight.</summary>
@@ -89,8 +97,8 @@ public sealed class PipelinedStreamTests(ITestOutputHelper log) : PipelinedStrea
     public void ThePipelineKeepsOrderAndDepth()
     {
         var tiny = Fixtures.Load("tiny-shufflenetv1-g3");
-        using var device = ComputeDevice.Create(BackendKind.IlgpuCpu);
-        using var executor = new GraphExecutor(device.Accelerator, tiny.Weights);
+        // The shared device (tests of a collection run one at a time, so nothing else uses its accelerator meanwhile).
+        using var executor = new GraphExecutor(devices.Get(BackendKind.IlgpuCpu).Accelerator, tiny.Weights);
         var graph = tiny.Weights.Graph;
         int[] outputs = [graph.OutputTensor];
         var one = TinyBatches.Of(tiny, 1);
@@ -120,7 +128,7 @@ public sealed class PipelinedStreamTests(ITestOutputHelper log) : PipelinedStrea
     public void TheIlgpuBackendsSayTheyLaunchPlainly()
     {
         var tiny = Fixtures.Load("tiny-shufflenetv1-g3");
-        using var net = ShuffleNet.FromWeights(tiny.Weights, BackendKind.IlgpuCpu);
+        using var net = ShuffleNet.FromWeights(tiny.Weights, devices.Get(BackendKind.IlgpuCpu));
         Assert.Contains("plain launches (CUDA graphs run on the cuda backend only)", net.DeviceDescription);
     }
 }

@@ -11,7 +11,9 @@ namespace ShuffleNetGpu.Tests.Serving;
 [Collection(TwoDeviceNetworks.Collection)]
 public sealed class MultiDeviceServingTests(TwoDeviceNetworks nets)
 {
-    [Fact]
+    /// <summary>Long (20-25 s of ilgpu-cpu compute on 2 loaded cores): the server calls the same
+    /// <see cref="ShuffleNet.Run(float[])"/> whose two-device bits <see cref="Runtime.Devices.MultiDeviceTests"/> checks in CI.</summary>
+    [Runtime.LongFact]
     public async Task AServerOnTwoDevicesAnswersConcurrentRequestsWithTheResultsOfOne()
     {
         // A delay far longer than the test: the three requests run as one batch because it is full (shares 2 + 1).
