@@ -82,7 +82,11 @@ public abstract class PipelinedStreamHarness(ITestOutputHelper log)
 [Collection(SharedDeviceCollection.Name)]
 public sealed class PipelinedStreamTests(ITestOutputHelper log, SharedDevices devices) : PipelinedStreamHarness(log)
 {
-    [Fact]
+    /// <summary>Long (a minute of ilgpu-cpu compute on 2 loaded cores): in CI the same loop is checked on cpu
+    /// (<see cref="TheCpuStreamMatchesRunAndReadsAhead"/>), the ilgpu-cpu pipeline on its own
+    /// (<see cref="ThePipelineKeepsOrderAndDepth"/>) and the ilgpu-cpu stream's order and cancellation by
+    /// <see cref="AsyncRunTests"/>.</summary>
+    [LongFact]
     public Task TheIlgpuCpuStreamMatchesRunAndReadsAhead() =>
         StreamsLikeRun(tiny => ShuffleNet.FromWeights(tiny.Weights, devices.Get(BackendKind.IlgpuCpu)), "ilgpu-cpu (shared device)");
 
