@@ -39,6 +39,6 @@ public sealed partial class ShuffleNet
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(device);
         CheckDeviceArguments(BackendKind.Auto, cpuThreads);
-        return new(weights, device, cpuThreads, ownsDevice: false);
+        return new(weights, [device], cpuThreads, ownsDevices: false);
     }
 }

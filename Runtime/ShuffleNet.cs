@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using ShuffleNetGpu.Networks.Config;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Cpu;
 using ShuffleNetGpu.Runtime.Execution;
@@ -34,7 +35,8 @@ namespace ShuffleNetGpu;
 /// </summary>
 public sealed partial class ShuffleNet : IDisposable
 {
-    readonly ComputeDevice _device;
+    readonly ComputeDevice _device;   // device 0 of _devices
+    readonly ComputeDevice[] _devices;
     readonly INetworkExecutor _executor;
     // One call at a time per device (so per network unless networks share a device, see ShuffleNet.SharedDevice.cs);
     // a semaphore rather than a lock so that RunAsync can wait for its turn without a thread and give up when cancelled.
@@ -47,12 +49,15 @@ public sealed partial class ShuffleNet : IDisposable
     readonly Dictionary<(int Height, int Width), NetworkGraph> _sized = [];
     bool _disposed;
 
-    ShuffleNet(ModelWeights weights, ComputeDevice device, int cpuThreads, bool ownsDevice = true)
+    ShuffleNet(ModelWeights weights, IReadOnlyList<ComputeDevice> devices, int cpuThreads, bool ownsDevices = true,
+        Precision precision = Precision.Fp32)
     {
         Weights = weights;
-        _device = device;
-        _gate = device.Gate;
-        _ownsDevice = ownsDevice;
+        _device = devices[0];
+        _devices = [.. devices];
+        // A network's devices are all its own (DeviceSelection) or one shared device: device 0's gate serves either way.
+        _gate = _device.Gate;
+        _ownsDevice = ownsDevices;
         _embeddingTensor = StageOutputs.EmbeddingTensor(weights.Graph);
         _single = [.. Enumerable.Range(0, weights.Graph.Tensors.Count).Select(t => new[] { t })];
         foreach (var (name, tensor) in weights.Graph.NamedTensors) _layers.TryAdd(name, tensor);
@@ -65,11 +70,18 @@ public sealed partial class ShuffleNet : IDisposable
             // Under the device's gate: on a shared device, ILGPU's kernel cache (per accelerator) is not thread-safe.
             using (EnterGate())
             {
-                ObjectDisposedException.ThrowIf(device.IsDisposed, device);
-                _executor = device.IsIlgpu ? new GraphExecutor(device.Accelerator, weights) : new CpuExecutor(weights, cpuThreads);
+                foreach (var device in _devices) ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+                if (precision != Precision.Fp32 && _device.Kind != BackendKind.Cuda)
+                    throw new PrecisionException(precision, $"the {_device.Kind.ToName()} backend");
+                // One executor per device (ShuffleNet.Devices.cs); a failure disposes the executors made, not the devices.
+                _executor = MultiDeviceExecutor.Create(_devices, weights, cpuThreads, precision);
             }
         }
-        catch { if (ownsDevice) device.Dispose(); throw; }
+        catch
+        {
+            if (ownsDevices) foreach (var device in _devices) device.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The weights loaded.</summary>
@@ -81,7 +93,9 @@ public sealed partial class ShuffleNet : IDisposable
     /// <summary>The backend it runs on (never <see cref="BackendKind.Auto"/>).</summary>
     public BackendKind Backend => _device.Kind;
     /// <summary>One line naming the device (for cpu: processor, vector path and threads).</summary>
-    public string DeviceDescription => _executor is CpuExecutor cpu ? cpu.Description : _device.Description;
+    /// <remarks>For the ILGPU backends it also says how kernels are launched (CUDA graph replay or plain launches, and why)
+    /// and, for tf32, the precision; over several devices, one entry a device.</remarks>
+    public string DeviceDescription => DescribeDevices();
 
     /// <summary>For <see cref="BackendKind.Auto"/>: why the GPU backends were passed over; otherwise null.</summary>
     public string? FallbackReason => _device.FallbackReason;
@@ -137,6 +151,40 @@ public sealed partial class ShuffleNet : IDisposable
         return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
     }
 
+    /// <summary>Loads a converted weights file with <paramref name="options"/> (backend or devices, cpu threads, precision).</summary>
+    /// <exception cref="PrecisionException">tf32 asked for on a backend other than cuda.</exception>
+    /// <exception cref="ShuffleNetException">bad cpu threads, an undefined precision, or <see cref="ShuffleNetOptions.Backend"/>
+    /// and <see cref="ShuffleNetOptions.Devices"/> naming different backends.</exception>
+    public static ShuffleNet Load(string path, ShuffleNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckDeviceArguments(options.Backend, options.CpuThreads);
+        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
+        return FromWeights(ModelWeights.Load(path), options);
+    }
+
+    /// <summary>Puts <paramref name="weights"/> onto the device or devices <paramref name="options"/> names.</summary>
+    /// <exception cref="PrecisionException">tf32 asked for on a backend other than cuda.</exception>
+    /// <exception cref="ShuffleNetException">bad cpu threads, an undefined precision, or <see cref="ShuffleNetOptions.Backend"/>
+    /// and <see cref="ShuffleNetOptions.Devices"/> naming different backends.</exception>
+    public static ShuffleNet FromWeights(ModelWeights weights, ShuffleNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        var backend = options.Devices?.Backend ?? options.Backend;
+        if (options.Devices is { } chosen && options.Backend != BackendKind.Auto && options.Backend != chosen.Backend)
+            throw new ShuffleNetException($"options: Backend {options.Backend.ToName()} and Devices {chosen} name different backends (leave Backend auto)");
+        CheckDeviceArguments(backend, options.CpuThreads);
+        if (!Enum.IsDefined(options.Precision)) throw new ShuffleNetException($"precision {(int)options.Precision} is not fp32 or tf32");
+        bool tf32 = options.Precision == Precision.Tf32;
+        if (tf32 && backend is not (BackendKind.Cuda or BackendKind.Auto))
+            throw new PrecisionException(options.Precision, $"the {backend.ToName()} backend");
+        // TF32 compiles at O2 (unless the environment names a level): at O1 ILGPU keeps inline-PTX operands in local memory.
+        var level = tf32 ? ComputeDevice.LevelFromEnvironment() ?? ILGPU.OptimizationLevel.O2 : (ILGPU.OptimizationLevel?)null;
+        IReadOnlyList<ComputeDevice> devices = options.Devices is { } selection ? selection.Create(level) : [ComputeDevice.Create(backend, level)];
+        return new(weights, devices, options.CpuThreads, ownsDevices: true, options.Precision);
+    }
+
     /// <summary>Puts <paramref name="weights"/> onto <paramref name="backend"/> (see <see cref="Load(string, BackendKind, int)"/>).</summary>
     /// <exception cref="BackendException">the backend is not present, or not a <see cref="BackendKind"/>.</exception>
     /// <exception cref="ShuffleNetException"><paramref name="cpuThreads"/> is outside 0..<see cref="MaxCpuThreads"/>.</exception>
@@ -144,7 +192,7 @@ public sealed partial class ShuffleNet : IDisposable
     {
         ArgumentNullException.ThrowIfNull(weights);
         CheckDeviceArguments(backend, cpuThreads);
-        return new(weights, ComputeDevice.Create(backend), cpuThreads);
+        return new(weights, [ComputeDevice.Create(backend)], cpuThreads);
     }
 
     /// <summary>The most threads the cpu backend takes (each holds a stack and scratch buffers; beyond the processors
@@ -397,18 +445,23 @@ public sealed partial class ShuffleNet : IDisposable
     }
 
     /// <summary>
-    /// Classifies a stream of batches, yielding each batch's logits in order (one batch runs at a time; on the GPU
-    /// backends the uploads and downloads of neighbouring batches will overlap the kernels). Cancelling
-    /// <paramref name="cancellationToken"/> (or the enumeration's own token) ends the stream with
-    /// <see cref="OperationCanceledException"/> between batches or while waiting for the source; the network stays usable.
+    /// Classifies a stream of batches, yielding each batch's logits in order, with the bits one-by-one
+    /// <see cref="Run(float[])"/> gives. Pipelined on every backend (ShuffleNet.Streaming.cs): the source is read ahead, so
+    /// batch k+1 is taken (decoded, for a decoding source) while batch k runs, and finished batches are yielded while the
+    /// source is not ready. On the ILGPU backends each batch also goes through page-locked staging
+    /// (<see cref="BatchPipeline"/>): batch k+1 uploads and batch k-1 downloads while batch k's kernels run (on CUDA the
+    /// copy and compute streams wait for each other through events). Over several devices (<see cref="DeviceCount"/>)
+    /// batches are dealt out whole, round-robin over the whole stream (batch j on device j mod k), each device with its
+    /// own pipeline, results in order. The network is held only while a batch is submitted or collected (on the cpu
+    /// engine: while it runs): other calls may run between them. Cancelling <paramref name="cancellationToken"/> (or the
+    /// enumeration's own token) ends the stream with <see cref="OperationCanceledException"/> between batches or while
+    /// waiting for the source; batches in flight are waited for and dropped, and the network stays usable. A batch that
+    /// cannot run (bad size, over the memory limit, a device failure) ends the stream after the batches before it.
     /// </summary>
-    /// <exception cref="ShuffleNetException">a batch is empty or not a whole number of images (the stream ends there).</exception>
-    public async IAsyncEnumerable<float[]> RunStreamAsync(IAsyncEnumerable<float[]> batches,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<float[]> RunStreamAsync(IAsyncEnumerable<float[]> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
-            yield return await RunAsync(batch, cancellationToken).ConfigureAwait(false);
+        return StreamPipelined(AtImageSize(batches), Graph.OutputTensor, cancellationToken);
     }
 
     /// <summary>
@@ -528,7 +581,7 @@ public sealed partial class ShuffleNet : IDisposable
             _executor.Dispose();
         }
         // After the gate is released: the device's Dispose takes the same gate.
-        if (_ownsDevice) _device.Dispose();
+        if (_ownsDevice) foreach (var device in _devices) device.Dispose();
     }
 
     void ThrowIfDisposed()

@@ -17,7 +17,7 @@ public sealed partial class SourceLayoutTests
     static readonly HashSet<string> RootNamespaceFiles =
     [
         "Networks/ShuffleNetException.cs", "Runtime/ShuffleNet.cs", "Runtime/ShuffleNet.Classify.cs",
-        "Runtime/ShuffleNet.SharedDevice.cs", "Runtime/FeatureMaps.cs",
+        "Runtime/ShuffleNet.SharedDevice.cs", "Runtime/ShuffleNet.Devices.cs", "Runtime/ShuffleNet.Streaming.cs", "Runtime/FeatureMaps.cs",
     ];
 
     [GeneratedRegex(@"^namespace\s+([A-Za-z0-9_.]+)\s*;", RegexOptions.Multiline)]

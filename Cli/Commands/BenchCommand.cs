@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Cli.Pictures;
 using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Networks.Graph;
@@ -24,6 +25,7 @@ static class BenchCommand
     {
         var model = new Option<string>("--model") { Description = "A zoo id (generated weights), a .safetensors file or a checkpoint.", Required = true };
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var batches = NumberOption.List("--batch", "Comma-separated batch sizes.", "1,64,256", min: 1, max: 4096);
         var runs = NumberOption.Create("--runs", "Timed runs per batch size (the median is reported).", defaultValue: 20, min: 1);
         var warmup = NumberOption.Create("--warmup", "Untimed runs first (kernel JIT, caches, arena).", defaultValue: 3, min: 0);
@@ -37,8 +39,13 @@ static class BenchCommand
         var size = SizeOption.Create("Input height and width in pixels (default 224x224), e.g. 800x1216: times the backbone (C2..C5) where the network does not classify at that size.");
         var backbone = new Option<bool>("--backbone") { Description = "Time the backbone maps C2..C5 instead of the logits (at any size)." };
         var quiet = QuietOption.Create();
+        var precision = PrecisionOption.Create();
+        var stream = new Option<bool>("--stream")
+        {
+            Description = "Also time RunStreamAsync over --runs batches (uploads and downloads overlapped with the kernels on the GPU backends): stream_images_per_s.",
+        };
         var command = new Command("bench", "Images/s and milliseconds per batch (median of timed runs after warm-up), peak memory, kernels per forward pass.")
-            { model, backend, batches, runs, warmup, json, plot, compare, size, backbone, quiet };
+            { model, backend, devices, batches, runs, warmup, json, plot, compare, size, backbone, quiet, precision, stream };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
@@ -51,7 +58,7 @@ static class BenchCommand
             string? plotPath = parse.GetValue(plot);
             if (plotPath is not null) PngFile.CheckName("--plot", plotPath);
             var points = (parse.GetValue(compare) ?? []).SelectMany(ComparedPoints).ToList();
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(name), kind);
+            using var net = DevicesOption.Load(ModelSource.Weights(name), kind, 0, parse.GetValue(devices), parse.GetValue(precision));
             var sized = net.Graph.AtInputSize(height, width);
             bool maps = parse.GetValue(backbone) || !sized.HeadPoolCoversMap;
             string timedOutput = maps ? "backbone C2..C5" : "logits";
@@ -85,6 +92,7 @@ static class BenchCommand
                 double? resident = maps ? null : Median(net.TimeResident(input, height, width, timed).Select(t => t.TotalMilliseconds).ToArray());
                 double? residentPerSecond = n * 1000.0 / resident;
                 progress.Report(runsDone += timed, $"batch {n}");
+                double? streamed = parse.GetValue(stream) ? StreamImagesPerSecond(net, input, n, timed) : null;
                 points.Add(new BenchPoint(name, net.Backend.ToName(), n, imagesPerSecond));
                 if (asJson)
                 {
@@ -96,12 +104,14 @@ static class BenchCommand
                         ["images_per_s"] = imagesPerSecond, ["resident_median_ms"] = resident is { } r ? Math.Round(r, 4) : null,
                         ["resident_images_per_s"] = residentPerSecond, ["runs"] = timed, ["warmup"] = untimed,
                         ["peak_bytes"] = net.PeakAllocatedBytes, ["kernels_per_forward"] = net.LastRunOps,
+                        ["stream_images_per_s"] = streamed,
                     }.ToJsonString());
                 }
                 else
                 {
                     string residentText = resident is { } r ? $"{r,12:F3} {residentPerSecond,10:F1}" : $"{"-",12} {"-",10}";
                     output.WriteLine($"{n,6} {median,10:F3} {times.Min(),9:F3} {imagesPerSecond,10:F1} {residentText} {net.PeakAllocatedBytes / 1e6,9:F1} {net.LastRunOps,8}");
+                    if (streamed is { } rate) output.WriteLine($"{"",6} stream of {timed} batches: {rate:F1} images/s");
                 }
             }
             if (plotPath is not null)
@@ -112,6 +122,28 @@ static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Images/s of <see cref="ShuffleNet.RunStreamAsync"/> over <paramref name="batches"/> copies of one batch
+    /// (one warm-up stream of two batches first, so page-locked buffers and graphs exist).</summary>
+    static double StreamImagesPerSecond(ShuffleNet net, float[] input, int n, int batches)
+    {
+        static async IAsyncEnumerable<float[]> Repeat(float[] input, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await Task.Yield();
+                yield return input;
+            }
+        }
+        async Task Drain(int count)
+        {
+            await foreach (var _ in net.RunStreamAsync(Repeat(input, count))) { }
+        }
+        Drain(2).GetAwaiter().GetResult();
+        long start = Stopwatch.GetTimestamp();
+        Drain(batches).GetAwaiter().GetResult();
+        return (double)n * batches / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>The points of an earlier <c>bench --json</c> output (one object per line).</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Imaging;
 using ShuffleNetGpu.Imaging.Classes;
@@ -20,6 +21,7 @@ static class ClassifyCommand
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 8, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
         var maxPixels = NumberOption.Create("--max-pixels", "Refuse images larger than this (decompression-bomb limit).", ImagePreprocessor.DefaultMaxPixels, min: 1L);
         var labels = new Option<string?>("--labels")
@@ -28,9 +30,10 @@ static class ClassifyCommand
         };
         var shard = ShardOption.Create();
         var quiet = QuietOption.Create();
+        var precision = PrecisionOption.Create();
         var command = new Command("classify", "Classify image files: exact upstream preprocessing, softmax probabilities, top-K labels.")
         {
-            model, images, top, batch, backend, threads, json, maxPixels, labels, quiet, shard,
+            model, images, top, batch, backend, devices, threads, json, maxPixels, labels, quiet, shard, precision,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +42,7 @@ static class ClassifyCommand
             var files = Shard.Select(parse.GetValue(shard), Expand(parse.GetValue(images)!));
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
-            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
+            using var net = DevicesOption.Load(weights, parse.GetValue(backend), parse.GetValue(threads), parse.GetValue(devices), parse.GetValue(precision));
             var names = ClassLabels.For(net.Config.NumClasses, parse.GetValue(labels));
             string? warning = weights.IsGenerated ? ModelSource.GeneratedWarning : null;
             if (warning is not null) error.WriteLine($"warning: {modelName}: {warning}");
@@ -47,29 +50,19 @@ static class ClassifyCommand
             var failed = new List<string>();
             using var progress = ProgressReport.Start(error, parse.GetValue(quiet), "classify", files.Count);
             var pool = new PreprocessingPool(batch: batchSize);
-            var engine = new Stopwatch();
-            int seen = 0, ran = 0;
-            foreach (var chunk in pool.Load(files, large, parse.GetValue(maxPixels)).Chunk(batchSize))
-            {
-                var loaded = new List<PreprocessedImage>();
-                foreach (var item in chunk)
+            int ran = 0;
+            // Decoding, the engine and the copies overlap: the stream takes the next batch while this one runs.
+            var timing = StreamedBatches.Run(net, pool.Load(files, large, parse.GetValue(maxPixels)), item => item, batchSize,
+                item => { failed.Add(item.Error!.Message); error.WriteLine($"error: {item.Error.Message}"); },
+                (loaded, logits) =>
                 {
-                    if (item.Input is not null) loaded.Add(item);
-                    else { failed.Add(item.Error!.Message); error.WriteLine($"error: {item.Error.Message}"); }
-                }
-                if (loaded.Count > 0)
-                {
-                    engine.Start();
-                    var logits = net.Run(loaded.SelectMany(l => l.Input!).ToArray());
-                    engine.Stop();
                     ran += loaded.Count;
                     int classes = logits.Length / loaded.Count;
                     for (int i = 0; i < loaded.Count; i++)
                         Print(output, loaded[i].Path, Softmax.TopK(logits.AsSpan(i * classes, classes), k), names, asJson, warning);
-                }
-                progress.Report(seen += chunk.Length);
-            }
-            if (!parse.GetValue(quiet)) error.WriteLine(PipelineSpeed.Describe(pool, ran, engine.Elapsed, net.DeviceDescription));
+                },
+                seen => progress.Report(seen));
+            if (!parse.GetValue(quiet)) error.WriteLine(PipelineSpeed.Describe(pool, ran, timing, net.DeviceDescription));
             if (failed.Count == 0) return 0;
             error.WriteLine($"error: {failed.Count} of {files.Count} images could not be read");
             return 1;

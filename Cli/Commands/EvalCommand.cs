@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ShuffleNetGpu.Cli.Options;
+using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Cli.Pictures;
 using ShuffleNetGpu.Cli.Progress;
 using ShuffleNetGpu.Imaging;
@@ -26,13 +27,15 @@ static class EvalCommand
         var batch = NumberOption.Create("--batch", "Images per forward pass.", defaultValue: 16, min: 1);
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var shard = ShardOption.Create();
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout: top-1/top-5 overall and per class, images/s, the misclassified and unreadable files." };
         var confusion = new Option<string?>("--confusion") { Description = $"Also draw the confusion matrix of the class folders into this .png (at most {ConfusionPlot.MaxClasses} classes)." };
         var quiet = QuietOption.Create();
+        var precision = PrecisionOption.Create();
         var command = new Command("eval", "Top-1 and top-5 accuracy (overall and per class), images per second, misclassified and unreadable files, over an ImageNet-style folder.")
         {
-            model, dir, labels, batch, backend, threads, json, confusion, quiet, shard,
+            model, dir, labels, batch, backend, devices, threads, json, confusion, quiet, shard, precision,
         };
         command.SetAction(parse =>
         {
@@ -43,7 +46,7 @@ static class EvalCommand
             string modelName = parse.GetValue(model)!;
             var weights = ModelSource.Weights(modelName);
             if (weights.IsGenerated) error.WriteLine($"warning: {modelName}: {ModelSource.GeneratedWarning}");
-            using var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
+            using var net = DevicesOption.Load(weights, parse.GetValue(backend), parse.GetValue(threads), parse.GetValue(devices), parse.GetValue(precision));
             int classes = net.Config.NumClasses;
             var names = ClassLabels.For(classes, null);
             var (classFolders, allSamples) = Samples(root, parse.GetValue(labels)!, classes, modelName, names);
@@ -60,35 +63,27 @@ static class EvalCommand
             var tally = new EvalTally(classFolders, names.Of);
             double seconds;
             var pool = new PreprocessingPool(batch: batchSize);
-            var engine = new Stopwatch();
+            StreamedBatches.Timing timing;
             using (var progress = ProgressReport.Start(error, parse.GetValue(quiet), "eval", samples.Count))
             {
-                var watch = Stopwatch.StartNew();
-                int seen = 0;
                 var files = samples.Select(s => s.File).ToList();
-                foreach (var chunk in pool.Load(files, large).Select((item, i) => (Item: item, samples[i].Label)).Chunk(batchSize))
-                {
-                    var loaded = chunk.Where(c => c.Item.Input is not null).ToList();
-                    tally.Unreadable.AddRange(chunk.Where(c => c.Item.Input is null).Select(c => c.Item.Error!.Message));
-                    seen += chunk.Length;
-                    if (loaded.Count > 0)
+                // Decoding, the engine and the copies overlap: the stream takes the next batch while this one runs.
+                timing = StreamedBatches.Run(net, pool.Load(files, large).Select((item, i) => (Item: item, samples[i].Label)), c => c.Item, batchSize,
+                    c => tally.Unreadable.Add(c.Item.Error!.Message),
+                    (loaded, logits) =>
                     {
-                        engine.Start();
-                        var logits = net.Run(loaded.SelectMany(l => l.Item.Input!).ToArray());
-                        engine.Stop();
                         for (int i = 0; i < loaded.Count; i++)
                             tally.Add(loaded[i].Item.Path, loaded[i].Label, Softmax.TopK(logits.AsSpan(i * classes, classes), Math.Min(5, classes)));
-                    }
-                    progress.Report(seen, tally.Images > 0 ? $"top-1 {100.0 * tally.Top1 / tally.Images:F2}%" : "");
-                }
-                seconds = watch.Elapsed.TotalSeconds;
+                    },
+                    seen => progress.Report(seen, tally.Images > 0 ? $"top-1 {100.0 * tally.Top1 / tally.Images:F2}%" : ""));
+                seconds = timing.Wall.TotalSeconds;
             }
             if (confusionPath is not null)
                 ConfusionPlot.Save(classFolders.Select(c => (c.Index, c.Label)).ToList(), tally.Predictions, confusionPath);
             if (asJson) output.WriteLine(tally.ToJson(modelName, net.DeviceDescription, seconds).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else tally.WriteText(output, seconds, net.DeviceDescription);
             // Decode and engine speeds apart (stdout keeps pure JSON under --json).
-            if (tally.Images > 0) (asJson ? error : output).WriteLine(PipelineSpeed.Describe(pool, tally.Images, engine.Elapsed, net.DeviceDescription));
+            if (tally.Images > 0) (asJson ? error : output).WriteLine(PipelineSpeed.Describe(pool, tally.Images, timing, net.DeviceDescription));
             return tally.Unreadable.Count == 0 ? 0 : 1;
         });
         return command;

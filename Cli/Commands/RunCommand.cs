@@ -13,10 +13,11 @@ static class RunCommand
         var outPath = new Option<string>("--output") { Description = "The .npy to write: N x classes logits, or the --layer activation.", Required = true };
         var threads = CpuThreadsOption.Create();
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
         var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table: ms, GMAC/s and, on the cpu backend, the share of the measured FMA peak." };
         var repeat = NumberOption.Create("--profile-repeat", "With --profile on the cpu backend: run each op this many times and keep the fastest (the op's own cost on a busy machine).", defaultValue: 20, min: 1);
-        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, threads, layer, profile, repeat };
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, devices, threads, layer, profile, repeat };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
@@ -24,7 +25,7 @@ static class RunCommand
             var (shape, data) = NpyFile.Read(parse.GetValue(input)!);
             if (shape.Length != 4 || shape[1] != 3 || shape[2] != 224 || shape[3] != 224)
                 throw new ShuffleNetException($"{parse.GetValue(input)}: shape ({string.Join(", ", shape)}) is not N x 3 x 224 x 224");
-            using var net = ShuffleNet.FromWeights(ModelSource.Weights(parse.GetValue(model)!), kind, parse.GetValue(threads));
+            using var net = DevicesOption.Load(ModelSource.Weights(parse.GetValue(model)!), kind, parse.GetValue(threads), parse.GetValue(devices));
             output.WriteLine($"device: {net.DeviceDescription}");
             output.WriteLine($"kernels compiled in {net.CompileTime.TotalSeconds:F2} s");
             if (parse.GetValue(profile))

@@ -15,6 +15,7 @@ static class ServeCommand
         var model = new Option<string>("--model") { Description = "Models to serve, comma-separated: .safetensors files, checkpoints or zoo ids (generated weights: not a prediction).", Required = true };
         var names = new Option<string?>("--name") { Description = "Their names in URLs, comma-separated, one per model (default: the zoo id, or the file name without its extension)." };
         var backend = BackendOption.Create();
+        var devices = DevicesOption.Create();
         var threads = CpuThreadsOption.Create();
         var host = new Option<string>("--host") { Description = "The address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
         var port = NumberOption.Create("--port", "The REST port (HTTP/1.1).", defaultValue: 8000, min: 0, max: 65535);
@@ -26,7 +27,7 @@ static class ServeCommand
         var maxRequest = NumberOption.Create("--max-request-mb", "The largest request body accepted (413 beyond).", defaultValue: 64, min: 1, max: 2047);
         var command = new Command("serve", "Serve models over the Open Inference Protocol (KServe v2): REST and gRPC, with dynamic batching and /metrics.")
         {
-            model, names, backend, threads, host, port, grpcPort, maxBatch, maxDelay, maxQueue, timeout, maxRequest,
+            model, names, backend, devices, threads, host, port, grpcPort, maxBatch, maxDelay, maxQueue, timeout, maxRequest,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -60,7 +61,7 @@ static class ServeCommand
                 for (int i = 0; i < sources.Length; i++)
                 {
                     var weights = ModelSource.Weights(sources[i]);
-                    var net = ShuffleNet.FromWeights(weights, parse.GetValue(backend), parse.GetValue(threads));
+                    var net = DevicesOption.Load(weights, parse.GetValue(backend), parse.GetValue(threads), parse.GetValue(devices));
                     string name = given?[i] ?? (File.Exists(sources[i]) ? Path.GetFileNameWithoutExtension(sources[i]) : sources[i]);
                     nets.Add(new ServedModel(name, net));
                     output.WriteLine($"model {name}: {net.Config.Family}, {net.Classes} classes, on {net.DeviceDescription}{(weights.IsGenerated ? $" ({ModelSource.GeneratedWarning})" : "")}");

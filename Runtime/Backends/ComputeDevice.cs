@@ -117,6 +117,37 @@ public sealed class ComputeDevice : IDisposable
         };
     }
 
+    /// <summary>Creates device <paramref name="index"/> of <paramref name="kind"/> in its own ILGPU context: CUDA devices in
+    /// the driver's order, OpenCL devices ranked as <see cref="Create(BackendKind, ILGPU.OptimizationLevel?)"/> ranks them
+    /// (GPUs first), ilgpu-cpu and cpu have device 0 only. The same index twice gives two contexts on one device (each
+    /// with its own kernels, buffers and stream). Auto is not accepted here: resolve it first
+    /// (<see cref="Devices.DeviceSelection"/> does).</summary>
+    /// <exception cref="BackendException">the backend is not present, or has no device <paramref name="index"/> (the message
+    /// says how many it has).</exception>
+    public static ComputeDevice Create(BackendKind kind, int index, OptimizationLevel? level)
+    {
+        IlgpuNativeLibraries.EnsureRegistered();
+        int count = DeviceCount(kind);
+        if (index < 0 || index >= count)
+            throw new BackendException($"backend '{kind.ToName()}' has {count} device{(count == 1 ? "" : "s")} here (0..{count - 1}), no device {index}");
+        return kind switch
+        {
+            BackendKind.Cuda => CreateCuda(level, out var cudaReason, index) ?? throw NotPresent(kind, cudaReason!),
+            BackendKind.OpenCL => CreateOpenCL(level, gpuOnly: false, out var clReason, index) ?? throw NotPresent(kind, clReason!),
+            BackendKind.IlgpuCpu or BackendKind.Cpu => Create(kind, level),
+            _ => throw new BackendException($"backend '{kind.ToName()}' names no device: resolve auto to a backend first"),
+        };
+    }
+
+    /// <summary>Devices of <paramref name="kind"/> present here (0 when the backend is absent; 1 for ilgpu-cpu and cpu).</summary>
+    public static int DeviceCount(BackendKind kind) => kind switch
+    {
+        BackendKind.Cuda => BackendDiscovery.ScanCuda().Usable.Count,
+        BackendKind.OpenCL => BackendDiscovery.ScanOpenCL().Usable.Count,
+        BackendKind.IlgpuCpu or BackendKind.Cpu => 1,
+        _ => throw new BackendException($"backend '{kind.ToName()}' names no device: resolve auto to a backend first"),
+    };
+
     /// <summary>Parses <paramref name="backendName"/> (see <see cref="BackendNames.Parse"/>) and creates it.</summary>
     public static ComputeDevice Create(string backendName, OptimizationLevel? level = null) =>
         Create(BackendNames.Parse(backendName), level);
@@ -179,7 +210,7 @@ public sealed class ComputeDevice : IDisposable
             builder.EnableAlgorithms();
         });
 
-    private static ComputeDevice? CreateCuda(OptimizationLevel? level, out string? reason)
+    private static ComputeDevice? CreateCuda(OptimizationLevel? level, out string? reason, int index = 0)
     {
         var scan = BackendDiscovery.ScanCuda();
         if (scan.Usable.Count == 0)
@@ -192,9 +223,9 @@ public sealed class ComputeDevice : IDisposable
         try
         {
             var devices = context.GetCudaDevices();
-            if (devices.Count == 0)
+            if (devices.Count <= index)
                 throw new BackendException("cuda: the CUDA device disappeared between probing and creating the context");
-            var device = devices[0];
+            var device = devices[index];
             var accelerator = device.CreateCudaAccelerator(context);
             reason = null;
             return new ComputeDevice(context, accelerator, BackendKind.Cuda, BackendDiscovery.Describe(device), false, null);
@@ -211,7 +242,7 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
-    private static ComputeDevice? CreateOpenCL(OptimizationLevel? level, bool gpuOnly, out string? reason)
+    private static ComputeDevice? CreateOpenCL(OptimizationLevel? level, bool gpuOnly, out string? reason, int index = 0)
     {
         var scan = BackendDiscovery.ScanOpenCL();
         var candidates = gpuOnly ? scan.Usable.Where(BackendDiscovery.IsGpu).ToList() : scan.Usable;
@@ -222,16 +253,17 @@ public sealed class ComputeDevice : IDisposable
             return null;
         }
         level ??= LevelFromEnvironment();
-        // The device we will pick is the first of the same ranking applied to the context's devices below.
-        bool needsCompatibility = !OpenCLCompatibility.IsNativelySupported(candidates[0]);
+        // The device we will pick is the one at index of the same ranking applied to the context's devices below.
+        var chosen = candidates[Math.Min(index, candidates.Count - 1)];
+        bool needsCompatibility = !OpenCLCompatibility.IsNativelySupported(chosen);
         if (gpuOnly && needsCompatibility && level is { } asked && asked < OpenCLCompatibility.RequiredLevel)
         {
             // Auto: skip rather than fail, the caller did not ask for OpenCL.
-            reason = $"{candidates[0].Name.Trim()} needs compatibility mode, which needs optimization level " +
+            reason = $"{chosen.Name.Trim()} needs compatibility mode, which needs optimization level " +
                      $"{OpenCLCompatibility.RequiredLevel}, not {asked}";
             return null;
         }
-        var effectiveLevel = needsCompatibility ? OpenCLCompatibility.RequireLevel(level, candidates[0].Name.Trim()) : level;
+        var effectiveLevel = needsCompatibility ? OpenCLCompatibility.RequireLevel(level, chosen.Name.Trim()) : level;
         var context = CreateContext(effectiveLevel, b => b.OpenCL(d =>
             (OpenCLCompatibility.IsNativelySupported(d) || OpenCLCompatibility.IsCompatible(d)) &&
             (!gpuOnly || BackendDiscovery.IsGpu(d))));
@@ -241,9 +273,9 @@ public sealed class ComputeDevice : IDisposable
             foreach (var d in context.GetCLDevices())
                 registered.Add(d);
             var ranked = BackendDiscovery.Rank(registered);
-            if (ranked.Count == 0)
+            if (ranked.Count <= index)
                 throw new BackendException("opencl: the OpenCL device disappeared between probing and creating the context");
-            var device = ranked[0];
+            var device = ranked[index];
             if (!OpenCLCompatibility.IsNativelySupported(device) && !needsCompatibility)
                 throw new BackendException("opencl: the OpenCL devices changed between probing and creating the context");
             // Compatibility mode: see OpenCLCompatibility (ILGPU 1.5.3 refuses OpenCL C 1.2 devices).

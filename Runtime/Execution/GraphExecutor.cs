@@ -13,10 +13,11 @@ namespace ShuffleNetGpu.Runtime.Execution;
 /// Runs a <see cref="NetworkGraph"/> on one accelerator: weights uploaded once, kernels compiled once (at construction),
 /// intermediates in one device arena laid out by a <see cref="MemoryPlan"/> (cached per input size, batch size and
 /// output set; every launch takes its shapes from the plan's graph, so any input size runs on the same kernels),
-/// each op a kernel launch on one stream.
+/// each op a kernel launch on one compute stream (a CUDA graph replay per plan on CUDA, see <see cref="Cuda.CudaGraphLaunches"/>;
+/// batches streamed through a <see cref="BatchPipeline"/> overlap their copies with it).
 /// Not thread-safe: one caller at a time (the public <see cref="ShuffleNet"/> serialises calls).
 /// </summary>
-sealed class GraphExecutor : INetworkExecutor
+sealed partial class GraphExecutor : INetworkExecutor, IPipelinedExecutor
 {
     readonly Accelerator _accelerator;
     readonly NetworkGraph _graph;
@@ -27,12 +28,15 @@ sealed class GraphExecutor : INetworkExecutor
     MemoryBuffer1D<float, Stride1D.Dense>? _arena;
     MemoryPlan? _plan;
 
-    public GraphExecutor(Accelerator accelerator, ModelWeights weights)
+    public GraphExecutor(Accelerator accelerator, ModelWeights weights, Precision precision = Precision.Fp32, bool emulateTf32 = false)
     {
         _accelerator = accelerator;
         _graph = weights.Graph;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         _kernels = new KernelSet(accelerator, prepareAll: false);
+        _tf32 = Tf32Launcher(accelerator, precision, emulateTf32);
+        _computeStream = accelerator.CreateStream();
+        _graphs = Cuda.CudaGraphLaunches.Create(accelerator, out _graphsAbsent);
         foreach (var op in _graph.Ops) Prepare(op);
         foreach (var l in PointwisePoolFusion.Launches(_graph, _graph.Ops, [_graph.OutputTensor], _kernels.BlockedPointwise.Tiles))
             if (l.Pool is not null) _kernels.BlockedPointwise.PreparePooled(((ConvOp)l.Op).Activation);
@@ -86,6 +90,7 @@ sealed class GraphExecutor : INetworkExecutor
         switch (op)
         {
             case ConvOp c when c.IsPointwise && c.Input.View.ShuffleGroups > 1: _kernels.Pointwise.Prepare(c.Activation); break;
+            case ConvOp c when c.IsPointwise && _tf32 is not null: _tf32.Prepare(c.Activation); break;
             case ConvOp c when c.IsPointwise: _kernels.BlockedPointwise.Prepare(c.Activation); break;
             case ConvOp c when c.IsDepthwise && TiledDepthwiseConv2d.Supports(c.Kernel, c.Stride): _kernels.TiledDepthwise.Prepare(c.Activation, c.Kernel); break;
             case ConvOp c when c.IsDepthwise: _kernels.Depthwise.Prepare(c.Activation); break;
@@ -106,7 +111,7 @@ sealed class GraphExecutor : INetworkExecutor
     {
         var plan = PlanFor(n, sized, outputs);
         EnsureArena(plan);
-        var stream = _accelerator.DefaultStream;
+        var stream = _computeStream;
         var inputView = View(NetworkGraph.InputTensor);
         inputView.CopyFromCPU(stream, ref MemoryMarshal.GetReference(input), inputView.Length);
         if (Profile is { } profile)
@@ -120,7 +125,7 @@ sealed class GraphExecutor : INetworkExecutor
                 profile.Add(KernelName(l.Op), System.Diagnostics.Stopwatch.GetElapsedTime(start));
             }
         }
-        else foreach (var l in LaunchesOf(plan)) Launch(stream, l, n);
+        else LaunchPlan(stream, plan, n);
         LastRunOps = LaunchesOf(plan).Count;
         stream.Synchronize();
         long offset = 0;
@@ -138,7 +143,7 @@ sealed class GraphExecutor : INetworkExecutor
     {
         var plan = PlanFor(n, sized, [_graph.OutputTensor]);
         EnsureArena(plan);
-        var stream = _accelerator.DefaultStream;
+        var stream = _computeStream;
         var times = new TimeSpan[runs];
         for (int i = 0; i < runs; i++)
         {
@@ -147,7 +152,7 @@ sealed class GraphExecutor : INetworkExecutor
             View(NetworkGraph.InputTensor).CopyFromCPU(stream, input);
             stream.Synchronize();
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            foreach (var l in LaunchesOf(plan)) Launch(stream, l, n);
+            LaunchPlan(stream, plan, n);
             stream.Synchronize();
             times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start);
         }
@@ -157,7 +162,7 @@ sealed class GraphExecutor : INetworkExecutor
 
     /// <summary>The plan for this batch and outputs, refused before any upload or launch when a kernel could not index
     /// one of its tensors (the launchers' own check, <c>Checks.FitsInt</c>, would fire only mid-pass).</summary>
-    MemoryPlan PlanFor(int n, NetworkGraph sized, IReadOnlyList<int> outputs)
+    internal MemoryPlan PlanFor(int n, NetworkGraph sized, IReadOnlyList<int> outputs)
     {
         var plan = _plans.Get(sized, n, outputs);
         BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, int.MaxValue, "the ILGPU backends (kernels index with int)");
@@ -174,6 +179,7 @@ sealed class GraphExecutor : INetworkExecutor
         ArenaMemoryException.Check(plan, ArenaLimitBytes, "this device");
         long target = Math.Max(1, _sizing.Target(plan.ArenaElements, _arena?.Length ?? 0));
         if (_arena is not null && _arena.Length == target) return;
+        _computeStream.Synchronize();   // a pipelined batch may still be reading the old arena
         FreeArena();
         try
         {
@@ -234,7 +240,9 @@ sealed class GraphExecutor : INetworkExecutor
                 var p = ConvParams.Create(n, c.InChannels, src.Height, src.Width, c.OutChannels, c.Kernel, c.Stride, c.Groups,
                     Map(c.Input.View), src.Channels, dst.Channels, c.Output.ChannelOffset);
                 var (input, bias) = (View(c.Input.Tensor), Weight(c.Name + ".bias"));
-                if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
+                if (c.IsPointwise && _tf32 is not null && _weights.ContainsKey(c.Name + PackedSuffix))
+                    _tf32.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
+                else if (c.IsPointwise && _weights.ContainsKey(c.Name + PackedSuffix))
                     _kernels.BlockedPointwise.Launch(stream, input, Weight(c.Name + PackedSuffix), bias, output, p, c.Activation);
                 else if (c.IsPointwise) _kernels.Pointwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
                 else if (c.IsDepthwise && TiledDepthwiseConv2d.Supports(p)) _kernels.TiledDepthwise.Launch(stream, input, Weight(c.Name + ".weight"), bias, output, p, c.Activation);
@@ -298,6 +306,11 @@ sealed class GraphExecutor : INetworkExecutor
 
     public void Dispose()
     {
+        if (IsDisposed) return;
+        _pipeline?.Dispose();
+        _graphs?.Dispose();
+        IsDisposed = true;
+        _computeStream.Dispose();
         FreeArena();
         foreach (var w in _weights.Values) w.Dispose();
         _weights.Clear();

@@ -16,7 +16,8 @@ public sealed record EmbeddingExportResult(int Rows, int EmbeddingSize, IReadOnl
 /// [rows, D] and a text file naming each row's image: line i is the file of row i, relative to the folder the
 /// files were listed from. Both are written beside their targets and renamed into place together at the end (one
 /// <see cref="AtomicFileWriter"/> group), so a failed run leaves neither half-written nor a mismatched pair; when no
-/// image can be read nothing is written. Rows stream to disk: memory holds one batch.
+/// image can be read nothing is written. Rows stream to disk: memory holds the batches in flight
+/// (<see cref="ShuffleNet.EmbedStreamAsync"/>: a few per device).
 /// </summary>
 public static class EmbeddingExport
 {
@@ -62,37 +63,67 @@ public static class EmbeddingExport
         // The file list is closed (flushed into the group's stream) before the group commits.
         using (var list = new StreamWriter(group.Open(FileListPath(npyPath)), leaveOpen: true))
         {
-            var batch = new List<float[]>();
-            (int H, int W) shape = (0, 0);
-            void Flush()
+            // The decoded batches go through ShuffleNet.EmbedStreamAsync: the next window decodes (and, on a GPU, uploads)
+            // while this one runs. Batches are the same windows of batchSize files as when decoding was serial (fewer rows
+            // where a file is unreadable, split where the size changes), so the rows are the same bits.
+            var callbacks = new Lock();   // the source runs beside the consumer: one callback at a time
+            var done = new Queue<int>();  // per batch streamed: files handled once it is written (-1: a window's earlier part)
+            async IAsyncEnumerable<SizedBatch> Batches()
             {
-                if (batch.Count > 0) rows.Append(net.Embed(batch.SelectMany(b => b).ToArray(), shape.H, shape.W));
-                batch.Clear();
+                using var images = pool.Load(files, preprocess).GetEnumerator();
+                int handled = 0;
+                while (true)
+                {
+                    var window = await Task.Run(() =>
+                    {
+                        var taken = new List<PreprocessedImage>(batchSize);
+                        while (taken.Count < batchSize && images.MoveNext()) taken.Add(images.Current);
+                        return taken;
+                    }).ConfigureAwait(false);
+                    if (window.Count == 0) yield break;
+                    var ready = new List<SizedBatch>();
+                    var batch = new List<float[]>();
+                    (int H, int W) shape = (0, 0);
+                    void Flush()
+                    {
+                        if (batch.Count > 0) ready.Add(new SizedBatch(batch.SelectMany(b => b).ToArray(), shape.H, shape.W));
+                        batch.Clear();
+                    }
+                    lock (callbacks)
+                    {
+                        foreach (var image in window)
+                        {
+                            if (image.Error is InputSizeException tooSmall) ExceptionDispatchInfo.Throw(tooSmall);
+                            if (image.Error is { } error)
+                            {
+                                failed.Add((image.Path, error.Message));
+                                unreadable?.Invoke(image.Path, error.Message);
+                                continue;
+                            }
+                            if ((image.Height, image.Width) != shape) Flush();
+                            shape = (image.Height, image.Width);
+                            batch.Add(image.Input!);
+                            list.WriteLine(Path.GetRelativePath(root, image.Path));
+                        }
+                        Flush();
+                        handled += window.Count;
+                        for (int i = 0; i < ready.Count; i++) done.Enqueue(i == ready.Count - 1 ? handled : -1);
+                        if (ready.Count == 0) progress?.Invoke(handled);
+                    }
+                    foreach (var sized in ready) yield return sized;
+                }
             }
-            int handled = 0;
-            // Batches are the same windows of batchSize files as when decoding was serial (fewer rows where a file
-            // is unreadable), so the rows are the same bits.
-            foreach (var image in pool.Load(files, preprocess))
+            async Task Consume()
             {
-                if (image.Error is InputSizeException tooSmall) ExceptionDispatchInfo.Throw(tooSmall);
-                if (image.Error is { } error)
+                await foreach (var embeddings in net.EmbedStreamAsync(Batches()).ConfigureAwait(false))
                 {
-                    failed.Add((image.Path, error.Message));
-                    unreadable?.Invoke(image.Path, error.Message);
-                }
-                else
-                {
-                    if ((image.Height, image.Width) != shape) Flush();
-                    shape = (image.Height, image.Width);
-                    batch.Add(image.Input!);
-                    list.WriteLine(Path.GetRelativePath(root, image.Path));
-                }
-                if (++handled % batchSize == 0 || handled == files.Count)
-                {
-                    Flush();
-                    progress?.Invoke(handled);
+                    rows.Append(embeddings);
+                    lock (callbacks)
+                        if (done.Dequeue() is var count and >= 0) progress?.Invoke(count);
                 }
             }
+            // On the thread pool: no caller's synchronisation context is waited on.
+            Task.Run(Consume).GetAwaiter().GetResult();
         }
         if (rows.Rows == 0)
             throw new ShuffleNetException($"{root}: none of the {files.Count} images could be read; {npyPath} was not written");

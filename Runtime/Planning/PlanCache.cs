@@ -2,8 +2,9 @@ using ShuffleNetGpu.Networks.Graph;
 
 namespace ShuffleNetGpu.Runtime.Planning;
 
-/// <summary>Memory plans by input size, batch size and output set, so a repeated run plans nothing.</summary>
-sealed class PlanCache
+/// <summary>Memory plans by input size, batch size and output set, so a repeated run plans nothing (<paramref name="inputInArena"/>:
+/// see <see cref="MemoryPlanner.Plan"/>).</summary>
+sealed class PlanCache(bool inputInArena = true)
 {
     readonly Dictionary<(int Height, int Width, int Batch, string Outputs), MemoryPlan> _plans = [];
 
@@ -15,7 +16,7 @@ sealed class PlanCache
         {
             // Keep the cache small: plans of other sizes are rarely reused once a caller settles on one or a few.
             if (_plans.Count >= 16) _plans.Clear();
-            _plans[key] = plan = MemoryPlanner.Plan(sized, batch, outputs);
+            _plans[key] = plan = MemoryPlanner.Plan(sized, batch, outputs, inputInArena);
         }
         return plan;
     }

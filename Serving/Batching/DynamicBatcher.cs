@@ -117,7 +117,9 @@ sealed class DynamicBatcher : IAsyncDisposable
         {
             foreach (var job in batch) job.Fail(e);
         }
-        _metrics.Batch(_model, _net.Backend.ToString(), images, Stopwatch.GetElapsedTime(started));
+        // A network over several devices splits the batch across them: one label names them all.
+        _metrics.Batch(_model, _net.DeviceCount > 1 ? $"{_net.Backend} x{_net.DeviceCount}" : _net.Backend.ToString(), images,
+            Stopwatch.GetElapsedTime(started));
     }
 
     float[] Compute(List<BatchJob> batch, int images, BatchTarget target)

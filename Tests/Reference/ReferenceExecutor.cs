@@ -9,8 +9,10 @@ namespace ShuffleNetGpu.Tests.Reference;
 /// </summary>
 public static class ReferenceExecutor
 {
-    /// <summary>Runs the graph on <paramref name="n"/> NCHW images; returns every tensor ([n, C, H, W] each).</summary>
-    public static float[][] Run(ModelWeights weights, float[] input, int n)
+    /// <summary>Runs the graph on <paramref name="n"/> NCHW images; returns every tensor ([n, C, H, W] each). With
+    /// <paramref name="tf32Round"/>, the 1x1 convolutions the TF32 kernel takes round both operands with it and sum in
+    /// float32 (the TF32 emulation of issue 16).</summary>
+    public static float[][] Run(ModelWeights weights, float[] input, int n, Func<float, float>? tf32Round = null)
     {
         var g = weights.Graph;
         var values = new float[g.Tensors.Count][];
@@ -22,6 +24,8 @@ public static class ReferenceExecutor
             var output = values[op.Output.Tensor];
             switch (op)
             {
+                case ConvOp c when tf32Round is not null && ShuffleNetGpu.Runtime.Execution.DeviceWeights.IsPacked(c):
+                    Tf32Pointwise(c, weights, g, values, n, outInfo, output, tf32Round); break;
                 case ConvOp c: Conv(c, weights, g, values, n, outInfo, output); break;
                 case LinearOp l:
                 {
@@ -112,6 +116,24 @@ public static class ReferenceExecutor
                         output[Index(outInfo, img, c.Output.ChannelOffset + o, y, x)] = Act(c.Activation, s);
                     }
             }
+    }
+
+    static void Tf32Pointwise(ConvOp c, ModelWeights weights, NetworkGraph g, float[][] values, int n, TensorInfo outInfo, float[] output,
+        Func<float, float> round)
+    {
+        var w = weights[c.Name + ".weight"];
+        var b = weights[c.Name + ".bias"];
+        int inPerGroup = c.InChannels / c.Groups, outPerGroup = c.OutChannels / c.Groups;
+        for (int img = 0; img < n; img++)
+            for (int o = 0; o < c.OutChannels; o++)
+                for (int y = 0; y < outInfo.Height; y++)
+                    for (int x = 0; x < outInfo.Width; x++)
+                    {
+                        float s = 0;
+                        for (int i = 0; i < inPerGroup; i++)
+                            s += round(w[o * inPerGroup + i]) * round(Read(g, values, c.Input, img, o / outPerGroup * inPerGroup + i, y, x));
+                        output[Index(outInfo, img, c.Output.ChannelOffset + o, y, x)] = Act(c.Activation, (double)s + b[o]);
+                    }
     }
 
     static void Elementwise(NetworkGraph g, float[][] values, int n, int channels, TensorInfo outInfo, TensorWrite output, Func<int, int, int, int, float> f)

@@ -39,10 +39,22 @@ public abstract class AsyncRunHarness(ITestOutputHelper log)
     /// <summary>The stream yields each batch's logits in order; cancelled after two results while the source waits, it
     /// ends with <see cref="OperationCanceledException"/>, disposes the source, and the network then gives the same bits.
     /// <paramref name="sizes"/>: the batch sizes streamed (the ILGPU backends take seconds an image: keep them small).</summary>
-    protected async Task StreamsInOrderAndSurvivesCancellation(BackendKind backend, int[] sizes)
+    protected Task StreamsInOrderAndSurvivesCancellation(BackendKind backend, int[] sizes) =>
+        StreamsInOrderAndSurvivesCancellation(tiny => ShuffleNet.FromWeights(tiny.Weights, backend, 2), backend.ToString(), sizes);
+
+    /// <summary>The same on the network <paramref name="load"/> makes for <paramref name="fixture"/> (<paramref name="name"/>
+    /// names it in the log), disposed at the end when <paramref name="disposeNet"/>.</summary>
+    protected async Task StreamsInOrderAndSurvivesCancellation(Func<TinyCase, ShuffleNet> load, string name, int[] sizes,
+        string fixture = "tiny-shufflenetv2", bool disposeNet = true)
     {
-        var tiny = Fixtures.Load("tiny-shufflenetv2");
-        using var net = ShuffleNet.FromWeights(tiny.Weights, backend, 2);
+        var tiny = Fixtures.Load(fixture);
+        var net = load(tiny);
+        try { await StreamsInOrderAndSurvivesCancellation(net, tiny, name, sizes); }
+        finally { if (disposeNet) net.Dispose(); }
+    }
+
+    async Task StreamsInOrderAndSurvivesCancellation(ShuffleNet net, TinyCase tiny, string name, int[] sizes)
+    {
         var expected = sizes.Distinct().ToDictionary(n => n, n => net.Run(TinyBatches.Of(tiny, n)));
 
         var results = new List<float[]>();
@@ -67,7 +79,7 @@ public abstract class AsyncRunHarness(ITestOutputHelper log)
         }
         // The watchdog: a stream that ignored its token would wait for the source forever (a TimeoutException fails the test).
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consume().WaitAsync(TimeSpan.FromMinutes(3)));
-        Log.WriteLine($"{backend}: cancelled after {received} batches, {watch.Elapsed.TotalSeconds:F2} s");
+        Log.WriteLine($"{name}: cancelled after {received} batches, {watch.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(2, received);
         Assert.True(hanging.Value, "the source was not disposed");
 

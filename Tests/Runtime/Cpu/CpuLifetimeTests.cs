@@ -6,6 +6,7 @@ using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Cpu;
+using ShuffleNetGpu.Runtime.Execution;
 
 namespace ShuffleNetGpu.Tests.Runtime.Cpu;
 
@@ -63,7 +64,7 @@ public class CpuLifetimeTests
         {
             var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, threadsEach);
             net.Run(new float[ShuffleNet.ImageElements]);
-            var pool = ((CpuExecutor)executorField.GetValue(net)!).Pool;
+            var pool = ((CpuExecutor)((MultiDeviceExecutor)executorField.GetValue(net)!).Lane(0)).Pool;
             threads.AddRange(pool.WorkerThreads);
             nets.Add(new WeakReference(net));
             pools.Add(new WeakReference(pool));
