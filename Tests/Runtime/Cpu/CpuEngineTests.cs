@@ -121,9 +121,15 @@ public class CpuEngineTests(ITestOutputHelper log)
         var input = FullSizeTests.SyntheticImage();
         for (int i = 0; i < 3; i++) net.Run(input);
         // This thread only (the workers allocate nothing: SpanApiTests): a process-wide count also sees the tests beside this one.
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) net.Run(input);
-        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
+        // The least of three windows of 10 runs: a one-off allocation on this thread in one window (CI saw ~5 KB once, under
+        // load) is not a per-run cost; an allocation in every run shows in every window.
+        long perRun = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++) net.Run(input);
+            perRun = Math.Min(perRun, (GC.GetAllocatedBytesForCurrentThread() - before) / 10);
+        }
         log.WriteLine($"{perRun} bytes per run");
         // The logits (1000 floats) and the array holding them, plus object headers and a few small per-call objects
         // (the arena, plans or scratch would be megabytes).
@@ -143,9 +149,8 @@ public class CpuEngineTests(ITestOutputHelper log)
     public void AWarmRunAllocatesNothingOnAnyEngineThread(string id)
     {
         var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 2);
-        var executorField = typeof(ShuffleNet).GetField("_executor", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
         using var net = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
-        var pool = ((CpuExecutor)executorField!.GetValue(net)!).Pool;
+        var pool = ((CpuExecutor)net.Lanes.Lane(0)).Pool;
         var before = new CpuWorkerPool.AllocationProbe(pool.Threads);
         var after = new CpuWorkerPool.AllocationProbe(pool.Threads);
         foreach (int n in new[] { 1, 3 })
