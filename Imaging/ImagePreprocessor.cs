@@ -203,24 +203,14 @@ public static class ImagePreprocessor
             throw new ShuffleNetException(
                 $"cannot resize {width}x{height}x{channels} to {newWidth}x{newHeight}: {Math.Max(rows, output)} values do not fit one array (at most {Array.MaxLength})");
 
-        const int CoefScale = 1 << 11; // INTER_RESIZE_COEF_SCALE
-
-        // Horizontal tables: source column and the two 11-bit weights per destination column.
-        double scaleX = 1.0 / ((double)newWidth / width);
-        var xs = new int[newWidth];
+        // Horizontal tables: source columns and the two 11-bit weights per destination column.
+        double scaleX = LinearTaps.Scale(width, newWidth);
+        var xs0 = new int[newWidth];
+        var xs1 = new int[newWidth];
         var xa0 = new int[newWidth];
         var xa1 = new int[newWidth];
         for (int dx = 0; dx < newWidth; dx++)
-        {
-            float fx = (float)((dx + 0.5) * scaleX - 0.5);
-            int sx = (int)MathF.Floor(fx);
-            fx -= sx;
-            if (sx < 0) { sx = 0; fx = 0; }
-            if (sx >= width - 1) { sx = width - 1; fx = 0; }
-            xs[dx] = sx;
-            xa0[dx] = (int)MathF.Round((1f - fx) * CoefScale); // saturate_cast<short>: round half to even
-            xa1[dx] = (int)MathF.Round(fx * CoefScale);
-        }
+            (xs0[dx], xs1[dx], xa0[dx], xa1[dx]) = LinearTaps.Column(dx, scaleX, width);
 
         // Horizontal pass over every source row (int32 sums, weights 2^11 in total).
         int rowLength = newWidth * channels;
@@ -231,24 +221,19 @@ public static class ImagePreprocessor
             Span<int> d = h.AsSpan(y * rowLength, rowLength);
             for (int dx = 0; dx < newWidth; dx++)
             {
-                int i0 = xs[dx] * channels;
-                int i1 = Math.Min(xs[dx] + 1, width - 1) * channels; // weight is 0 when clamped
+                int i0 = xs0[dx] * channels;
+                int i1 = xs1[dx] * channels; // weight is 0 when clamped
                 for (int c = 0; c < channels; c++)
                     d[dx * channels + c] = s[i0 + c] * xa0[dx] + s[i1 + c] * xa1[dx];
             }
         }
 
         // Vertical pass: (H >> 4) * b >> 16 per tap, then + 2 >> 2 (2 * 11 - 4 - 16 = 2 fractional bits left).
-        double scaleY = 1.0 / ((double)newHeight / height);
+        double scaleY = LinearTaps.Scale(height, newHeight);
         var dst = new byte[newHeight * rowLength];
         for (int dy = 0; dy < newHeight; dy++)
         {
-            float fy = (float)((dy + 0.5) * scaleY - 0.5);
-            int sy = (int)MathF.Floor(fy);
-            fy -= sy;
-            int b0 = (int)MathF.Round((1f - fy) * CoefScale);
-            int b1 = (int)MathF.Round(fy * CoefScale);
-            int r0 = Math.Clamp(sy, 0, height - 1), r1 = Math.Clamp(sy + 1, 0, height - 1);
+            var (r0, r1, b0, b1) = LinearTaps.Row(dy, scaleY, height);
             ReadOnlySpan<int> h0 = h.AsSpan(r0 * rowLength, rowLength), h1 = h.AsSpan(r1 * rowLength, rowLength);
             BlendRows(h0, h1, b0, b1, dst.AsSpan(dy * rowLength, rowLength));
         }

@@ -14,8 +14,6 @@ namespace ShuffleNetGpu.Imaging;
 /// </summary>
 static class ResizeCrop
 {
-    const int CoefScale = 1 << 11; // INTER_RESIZE_COEF_SCALE
-
     /// <summary>
     /// Writes the <paramref name="cropWidth"/> x <paramref name="cropHeight"/> window at (<paramref name="left"/>,
     /// <paramref name="top"/>) of <paramref name="src"/> resized to <paramref name="newWidth"/> x
@@ -44,21 +42,15 @@ static class ResizeCrop
         if (planes.Length != 3 * cropWidth * cropHeight) throw new ArgumentException("expected 3 x cropHeight x cropWidth floats", nameof(planes));
 
         // Horizontal tables for the window's columns only; the formulas are ResizeLinear's, per destination column.
-        double scaleX = 1.0 / ((double)newWidth / width);
+        double scaleX = LinearTaps.Scale(width, newWidth);
         var x0 = new int[cropWidth];
         var x1 = new int[cropWidth];
         var weights = new int[cropWidth]; // a0 in the low 16 bits, a1 in the high: one pmaddwd pair
         for (int k = 0; k < cropWidth; k++)
         {
-            int dx = left + k;
-            float fx = (float)((dx + 0.5) * scaleX - 0.5);
-            int sx = (int)MathF.Floor(fx);
-            fx -= sx;
-            if (sx < 0) { sx = 0; fx = 0; }
-            if (sx >= width - 1) { sx = width - 1; fx = 0; }
-            int a0 = (int)MathF.Round((1f - fx) * CoefScale), a1 = (int)MathF.Round(fx * CoefScale);
-            x0[k] = sx * bytesPerPixel;
-            x1[k] = Math.Min(sx + 1, width - 1) * bytesPerPixel; // weight is 0 when clamped
+            var (s0, s1, a0, a1) = LinearTaps.Column(left + k, scaleX, width);
+            x0[k] = s0 * bytesPerPixel;
+            x1[k] = s1 * bytesPerPixel; // weight is 0 when clamped
             weights[k] = a0 | (a1 << 16);
         }
 
@@ -68,16 +60,11 @@ static class ResizeCrop
         int[] cached = [-1, -1];
         var blended = new byte[rowLength];
         int plane = cropWidth * cropHeight;
-        double scaleY = 1.0 / ((double)newHeight / height);
+        double scaleY = LinearTaps.Scale(height, newHeight);
         var table = new Columns(x0, x1, weights, simd);
         for (int k = 0; k < cropHeight; k++)
         {
-            int dy = top + k;
-            float fy = (float)((dy + 0.5) * scaleY - 0.5);
-            int sy = (int)MathF.Floor(fy);
-            fy -= sy;
-            int b0 = (int)MathF.Round((1f - fy) * CoefScale), b1 = (int)MathF.Round(fy * CoefScale);
-            int r0 = Math.Clamp(sy, 0, height - 1), r1 = Math.Clamp(sy + 1, 0, height - 1);
+            var (r0, r1, b0, b1) = LinearTaps.Row(top + k, scaleY, height);
             int slot0 = Row(src, width * bytesPerPixel, r0, keep: r1, table, cached, rows),
                 slot1 = Row(src, width * bytesPerPixel, r1, keep: r0, table, cached, rows);
             ImagePreprocessor.BlendRows(rows.AsSpan(slot0 * rowLength, rowLength), rows.AsSpan(slot1 * rowLength, rowLength), b0, b1, blended);
