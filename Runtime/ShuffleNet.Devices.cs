@@ -1,5 +1,4 @@
 using ShuffleNetGpu.Runtime;
-using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 using ShuffleNetGpu.Runtime.Devices;
@@ -28,8 +27,7 @@ public sealed partial class ShuffleNet
     {
         ArgumentNullException.ThrowIfNull(devices);
         CheckDeviceArguments(devices.Backend, cpuThreads);
-        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
-        return FromWeights(ModelWeights.Load(path), devices, cpuThreads);
+        return FromWeights(LoadWeightsFile(path), devices, cpuThreads);
     }
 
     /// <summary>Puts <paramref name="weights"/> onto the devices of <paramref name="devices"/> (see <see cref="Load(string, DeviceSelection, int)"/>).</summary>

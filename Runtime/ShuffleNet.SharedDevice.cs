@@ -1,4 +1,3 @@
-using ShuffleNetGpu.Networks.IO;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Backends;
 
@@ -27,8 +26,7 @@ public sealed partial class ShuffleNet
     {
         ArgumentNullException.ThrowIfNull(device);
         CheckDeviceArguments(BackendKind.Auto, cpuThreads);
-        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
-        return FromWeights(ModelWeights.Load(path), device, cpuThreads);
+        return FromWeights(LoadWeightsFile(path), device, cpuThreads);
     }
 
     /// <summary>Puts <paramref name="weights"/> onto a device the caller created and keeps (see <see cref="Load(string, ComputeDevice, int)"/>).</summary>

@@ -147,8 +147,7 @@ public sealed partial class ShuffleNet : IDisposable
     public static ShuffleNet Load(string path, BackendKind backend = BackendKind.Auto, int cpuThreads = 0)
     {
         CheckDeviceArguments(backend, cpuThreads);
-        InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
-        return FromWeights(ModelWeights.Load(path), backend, cpuThreads);
+        return FromWeights(LoadWeightsFile(path), backend, cpuThreads);
     }
 
     /// <summary>Loads a converted weights file with <paramref name="options"/> (backend or devices, cpu threads, precision).</summary>
@@ -159,8 +158,15 @@ public sealed partial class ShuffleNet : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckDeviceArguments(options.Backend, options.CpuThreads);
+        return FromWeights(LoadWeightsFile(path), options);
+    }
+
+    /// <summary>The weights of every <c>Load</c> overload: the path checked first (a missing file, an empty path or a
+    /// directory named as such), then the file read.</summary>
+    static ModelWeights LoadWeightsFile(string path)
+    {
         InputFile.Require(path, "a converted weights file (.safetensors)", message => new WeightsFormatException(message));
-        return FromWeights(ModelWeights.Load(path), options);
+        return ModelWeights.Load(path);
     }
 
     /// <summary>Puts <paramref name="weights"/> onto the device or devices <paramref name="options"/> names.</summary>
