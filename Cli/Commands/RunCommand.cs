@@ -17,7 +17,8 @@ static class RunCommand
         var layer = new Option<string?>("--layer") { Description = "Write this module's output instead (e.g. features.3, first_conv), for debugging." };
         var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table: ms, GMAC/s and, on the cpu backend, the share of the measured FMA peak." };
         var repeat = NumberOption.Create("--profile-repeat", "With --profile on the cpu backend: run each op this many times and keep the fastest (the op's own cost on a busy machine).", defaultValue: 20, min: 1);
-        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, devices, threads, layer, profile, repeat };
+        var passes = NumberOption.Create("--profile-passes", "With --profile on the cpu backend: instead of repeating each op, run this many whole passes and keep each op's median, timed in its place in the pass (what it costs with the caches as a real pass leaves them).", defaultValue: 1, min: 1);
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, devices, threads, layer, profile, repeat, passes };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
@@ -33,12 +34,15 @@ static class RunCommand
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 net.Run(data);
                 output.WriteLine($"warm-up run: {watch.Elapsed.TotalMilliseconds:F1} ms");
-                int repetitions = net.Backend == Runtime.Backends.BackendKind.Cpu ? parse.GetValue(repeat) : 1;
-                net.Profile = new Runtime.Execution.OpProfile { Repetitions = repetitions };
+                bool cpu = net.Backend == Runtime.Backends.BackendKind.Cpu;
+                int passCount = cpu ? parse.GetValue(passes) : 1;
+                int repetitions = cpu && passCount == 1 ? parse.GetValue(repeat) : 1;
+                net.Profile = new Runtime.Execution.OpProfile { Repetitions = repetitions, Passes = passCount };
                 watch.Restart();
                 net.Run(data);
                 output.WriteLine($"profiled run: {watch.Elapsed.TotalMilliseconds:F1} ms, {net.Graph.Ops.Count} kernels per forward pass" +
-                    (repetitions > 1 ? $"; each op's time is the fastest of {repetitions} repetitions" : ""));
+                    (repetitions > 1 ? $"; each op's time is the fastest of {repetitions} repetitions" : "") +
+                    (passCount > 1 ? $"; each op's time is its median over {passCount} whole passes" : ""));
                 if (net.Profile.PeakGmacs is { } peak) output.WriteLine($"measured FMA peak: {peak:F1} GMAC/s on the engine's threads");
                 output.WriteLine(net.Profile.ToString());
                 net.Profile = null;

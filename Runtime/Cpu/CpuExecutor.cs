@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ShuffleNetGpu.Networks.Graph;
 using ShuffleNetGpu.Networks.Weights;
 using ShuffleNetGpu.Runtime.Execution;
@@ -97,7 +98,17 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     public TimeSpan CompileTime { get; }
 
     public OpProfile? Profile { get; set; }
-    public long AllocatedBytes => _weightBytes + (_arena?.Bytes ?? 0) + _pool.ScratchBytes + _pointers.Bytes;
+    public long AllocatedBytes => _weightBytes + (_arena?.Bytes ?? 0) + _pool.ScratchBytes + _pointers.Bytes + LaneBytes;
+
+    long LaneBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var shape in _shapes) sum += shape.Lanes?.AllocatedBytes ?? 0;
+            return sum;
+        }
+    }
     public long PeakAllocatedBytes { get; private set; }
     public int LastRunOps { get; private set; }
 
@@ -112,6 +123,11 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         var (plan, steps) = PlanFor(n, sized, outputs);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
+        if (n >= 2 && n >= _pool.Threads && Profile is null && LanesFor(sized, outputs) is { } lanes)
+        {
+            RunImages(lanes, input, n, sized, outputs, destination);
+            return;
+        }
         EnsureArena(plan);
         var tensors = (float**)_pointers.Pointer;
         fixed (float* x = input)
@@ -122,7 +138,11 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             {
                 // Every op rewrites its output from its inputs (the plan never overlaps them), so it can run again.
                 profile.PeakGmacs ??= _peakGmacs ??= CpuPeak.MeasureGmacs(_pool, Path);
-                foreach (var step in steps)
+                if (profile.Passes > 1 && profile.Repetitions <= 1)
+                {
+                    ProfileInContext(profile, steps, tensors, n, sized);
+                }
+                else foreach (var step in steps)
                 {
                     var fastest = TimeSpan.MaxValue;
                     for (int r = 0; r < Math.Max(1, profile.Repetitions); r++)
@@ -148,6 +168,73 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             }
         }
         LastRunOps = steps.Length;
+    }
+
+    /// <summary>The lanes that run a batch image by image at this size (<see cref="CpuImageLanes"/>: one per thread,
+    /// made on first use), or null when their one-image arenas together exceed <see cref="ArenaLimitBytes"/> (the
+    /// whole-batch path then applies the limit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    CpuImageLanes? LanesFor(NetworkGraph sized, IReadOnlyList<int> outputs)
+    {
+        var shape = ShapeFor(sized);
+        shape.Lanes ??= new CpuImageLanes(sized, _weightsSource.Tensors, Path, _packed, _pool.Threads);
+        if (ArenaLimitBytes is { } limit && shape.Lanes.ArenaBytesFor(outputs) > limit) return null;
+        return shape.Lanes;
+    }
+
+    /// <summary>A batch image by image, one per thread (<see cref="CpuImageLanes"/>), into the caller's memory
+    /// (pinned for the call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void RunImages(CpuImageLanes lanes, ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination)
+    {
+        Span<nint> destinations = stackalloc nint[outputs.Count];
+        Span<GCHandle> pins = stackalloc GCHandle[outputs.Count];
+        fixed (float* x = input)
+        fixed (float* packed = destination.Packed)
+        {
+            try
+            {
+                long offset = 0;
+                for (int i = 0; i < outputs.Count; i++)
+                {
+                    long length = n * sized.Tensors[outputs[i]].ElementsPerImage;
+                    destination.Slot(i, offset, length);   // checks the room
+                    if (destination.Array(i) is { } array)
+                    {
+                        pins[i] = GCHandle.Alloc(array, GCHandleType.Pinned);
+                        destinations[i] = pins[i].AddrOfPinnedObject();
+                    }
+                    else destinations[i] = (nint)(packed + offset);
+                    offset += length;
+                }
+                lanes.Run(_pool, x, n, outputs, destinations, sized);
+            }
+            finally
+            {
+                foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
+            }
+        }
+        LastRunOps = lanes.LastRunOps;
+        PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
+    }
+
+    /// <summary>Runs <see cref="OpProfile.Passes"/> whole passes timing each op once per pass, and records each op's
+    /// median (see <see cref="OpProfile.Passes"/>). Allocates: a diagnostic.</summary>
+    void ProfileInContext(OpProfile profile, Step[] steps, float** tensors, int n, NetworkGraph sized)
+    {
+        var times = new long[steps.Length, profile.Passes];
+        for (int p = 0; p < profile.Passes; p++)
+            for (int i = 0; i < steps.Length; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                steps[i].Run(_pool, tensors, n);
+                times[i, p] = Stopwatch.GetTimestamp() - start;
+            }
+        for (int i = 0; i < steps.Length; i++)
+        {
+            var row = Enumerable.Range(0, profile.Passes).Select(p => times[i, p]).Order().ToArray();
+            profile.Add(steps[i].Kernel, Stopwatch.GetElapsedTime(0, row[row.Length / 2]), n * steps[i].Op.Op.Macs(sized));
+        }
     }
 
     /// <summary>For the CPU "resident" only means no output copy: the input is read in place by <see cref="Run"/> too.</summary>

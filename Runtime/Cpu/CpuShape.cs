@@ -41,6 +41,10 @@ internal sealed class CpuShape : IDisposable
     /// <summary>The op made for each graph op (graph ops are shared by every size's graph).</summary>
     public Dictionary<GraphOp, CpuOp> Ops { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The per-thread lanes that run a batch image by image at this size (made by the executor on first use;
+    /// freed with these ops).</summary>
+    public CpuImageLanes? Lanes { get; set; }
+
     /// <summary>Scratch floats a thread needs for any op of this size.</summary>
     public long ScratchFloats => Ops.Values.Max(o => o.ScratchFloats);
 
@@ -115,6 +119,8 @@ internal sealed class CpuShape : IDisposable
     /// <summary>Frees this size's ops (the shared packed weights stay with their owner).</summary>
     public void Dispose()
     {
+        Lanes?.Dispose();
+        Lanes = null;
         foreach (var op in Ops.Values) op.Dispose();
         Ops.Clear();
     }

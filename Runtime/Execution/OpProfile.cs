@@ -12,6 +12,12 @@ public sealed class OpProfile
     /// cost, a single timing is mostly the other tenants. Executors that cannot repeat ops time each once.</summary>
     public int Repetitions { get; init; } = 1;
 
+    /// <summary>With <see cref="Repetitions"/> 1 on the cpu backend: how many whole passes to run, timing each op once
+    /// per pass in its place (its input just written by the op before, the other ops' data and weights in the caches
+    /// between), recording each op's median over the passes: what the op costs in a real pass, where the repeated
+    /// minimum gives its cost with everything it touches already cached.</summary>
+    public int Passes { get; init; } = 1;
+
     /// <summary>The machine's measured fused multiply-add peak in GMAC/s for the threads the pass ran on (the cpu
     /// backend measures it on its first profiled pass), or null: <see cref="ToString"/> then gives no share of peak.</summary>
     public double? PeakGmacs { get; set; }

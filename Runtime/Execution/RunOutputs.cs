@@ -15,4 +15,10 @@ internal readonly ref struct RunOutputs
     /// floats of the earlier outputs when packed.</summary>
     public Span<float> Slot(int index, long offset, long length) =>
         _arrays is null ? _packed.Slice(checked((int)offset), checked((int)length)) : _arrays[index].AsSpan(0, checked((int)length));
+
+    /// <summary>The caller's span when the outputs are packed; empty for the array API.</summary>
+    public Span<float> Packed => _packed;
+
+    /// <summary>Output <paramref name="index"/>'s array (the array API), or null when packed.</summary>
+    public float[]? Array(int index) => _arrays?[index];
 }

@@ -66,6 +66,42 @@ public class CpuEngineTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>A batch of at least as many images as threads runs image by image, one per thread
+    /// (<see cref="CpuImageLanes"/>); fewer images than threads run op by op over the whole batch. Both must put every
+    /// requested tensor of every image in its place: the stage maps and the embedding (several outputs, the array API)
+    /// and the logits (the span API) of 3 images on 2 threads (lanes) equal those on 4 threads (whole batch), bit for
+    /// bit, at 224 and at a detector's odd size.</summary>
+    [Theory]
+    [InlineData("shufflenetv2-0.5x", 224, 224)]
+    [InlineData("shufflenetv1-g3-0.5x", 161, 97)]
+    public void ABatchRunImageByImagePutsEveryOutputInItsPlace(string id, int height, int width)
+    {
+        var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 9);
+        var rng = new Random(4);
+        var batch = Enumerable.Range(0, 3 * 3 * height * width).Select(_ => (float)rng.NextDouble() * 255).ToArray();
+        using var lanes = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 2);
+        using var whole = ShuffleNet.FromWeights(weights, BackendKind.Cpu, 4);
+        var a = lanes.Features(batch, height, width, [2, 3, 4, 5], embedding: true);
+        var b = whole.Features(batch, height, width, [2, 3, 4, 5], embedding: true);
+        foreach (int stage in new[] { 2, 3, 4, 5 })
+        {
+            Assert.Equal(b[stage].Shape, a[stage].Shape);
+            Assert.True(b[stage].Data.AsSpan().SequenceEqual(a[stage].Data), $"{id}: stage {stage} differs image by image");
+        }
+        Assert.True(b.Embedding!.Data.AsSpan().SequenceEqual(a.Embedding!.Data), $"{id}: the embedding differs image by image");
+        if (height == 224 && width == 224)
+        {
+            var x = new float[3 * lanes.Classes + 1];
+            var y = new float[3 * lanes.Classes + 1];
+            x[^1] = y[^1] = 42f;   // past the logits: left alone
+            lanes.Run(batch, x.AsSpan(0, 3 * lanes.Classes));
+            whole.Run(batch, y.AsSpan(0, 3 * lanes.Classes));
+            Assert.True(y.AsSpan().SequenceEqual(x), $"{id}: the logits differ image by image");
+            Assert.Equal(42f, x[^1]);
+            Assert.True(lanes.Run(batch).AsSpan().SequenceEqual(x.AsSpan(0, 3 * lanes.Classes)));
+        }
+    }
+
     public static TheoryData<CpuPath> Paths => CpuOpHarness.PathData();
 
     /// <summary>Every path the processor has, forced in turn (the others off): every tiny fixture within its tolerance.</summary>
