@@ -28,6 +28,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     readonly NativeBuffer _pointers;
     readonly long _weightBytes;
     readonly ArenaSizing _sizing = new();
+    readonly Dictionary<MemoryPlan, CpuLaneSplit> _splits = new(ReferenceEqualityComparer.Instance);
     NativeBuffer? _arena;
     double? _peakGmacs;
     bool _disposed;
@@ -123,9 +124,9 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         var (plan, steps) = PlanFor(n, sized, outputs);
         if (input.Length < plan.ElementsOf(NetworkGraph.InputTensor))
             throw new ArgumentException($"input holds {input.Length} values, {plan.ElementsOf(NetworkGraph.InputTensor)} needed", nameof(input));
-        if (n >= 2 && n >= _pool.Threads && Profile is null && LanesFor(sized, outputs) is { } lanes)
+        if (n >= 2 && n >= _pool.Threads && Profile is null && LanesFor(sized, plan, steps, outputs) is ({ } lanes, { } split))
         {
-            RunImages(lanes, input, n, sized, outputs, destination);
+            RunImages(lanes, split, plan, steps, input, n, sized, outputs, destination);
             return;
         }
         EnsureArena(plan);
@@ -171,24 +172,40 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     }
 
     /// <summary>The lanes that run a batch image by image at this size (<see cref="CpuImageLanes"/>: one per thread,
-    /// made on first use), or null when their one-image arenas together exceed <see cref="ArenaLimitBytes"/> (the
-    /// whole-batch path then applies the limit).</summary>
+    /// made on first use) and where they hand over to the whole batch (<see cref="CpuLaneSplit"/>), or null when their
+    /// one-image arenas together exceed <see cref="ArenaLimitBytes"/> (the whole-batch path then applies the limit).
+    /// With a limit the whole-batch arena exceeds, the lanes run every step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    CpuImageLanes? LanesFor(NetworkGraph sized, IReadOnlyList<int> outputs)
+    (CpuImageLanes Lanes, CpuLaneSplit Split)? LanesFor(NetworkGraph sized, MemoryPlan plan, Step[] steps, IReadOnlyList<int> outputs)
     {
         var shape = ShapeFor(sized);
         shape.Lanes ??= new CpuImageLanes(sized, _weightsSource.Tensors, Path, _packed, _pool.Threads);
-        if (ArenaLimitBytes is { } limit && shape.Lanes.ArenaBytesFor(outputs) > limit) return null;
-        return shape.Lanes;
+        if (!_splits.TryGetValue(plan, out var split))
+        {
+            bool tailAllowed = ArenaLimitBytes is not { } cap || plan.ArenaBytes <= cap;
+            if (_splits.Count >= 64) _splits.Clear();
+            _splits[plan] = split = new CpuLaneSplit(plan, steps, outputs, tailAllowed);
+        }
+        if (ArenaLimitBytes is not { } limit) return (shape.Lanes, split);
+        // The limit may have changed since the split was made: without the whole-batch arena the lanes run every step.
+        if (split.HasTail(steps.Length) && shape.Lanes.ArenaBytesFor(split.LaneOutputs) + plan.ArenaBytes > limit)
+            split = new CpuLaneSplit(plan, steps, outputs, tailAllowed: false);
+        if (shape.Lanes.ArenaBytesFor(split.LaneOutputs) + (split.HasTail(steps.Length) ? plan.ArenaBytes : 0) > limit) return null;
+        return (shape.Lanes, split);
     }
 
-    /// <summary>A batch image by image, one per thread (<see cref="CpuImageLanes"/>), into the caller's memory
-    /// (pinned for the call).</summary>
+    /// <summary>A batch image by image, one per thread (<see cref="CpuImageLanes"/>), into the caller's memory (pinned for
+    /// the call); then the classifier's tail, if any, over the whole batch (<see cref="CpuLaneSplit"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void RunImages(CpuImageLanes lanes, ReadOnlySpan<float> input, int n, NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination)
+    void RunImages(CpuImageLanes lanes, CpuLaneSplit split, MemoryPlan plan, Step[] steps, ReadOnlySpan<float> input, int n,
+        NetworkGraph sized, IReadOnlyList<int> outputs, RunOutputs destination)
     {
-        Span<nint> destinations = stackalloc nint[outputs.Count];
+        Span<nint> requested = stackalloc nint[outputs.Count];
         Span<GCHandle> pins = stackalloc GCHandle[outputs.Count];
+        Span<nint> laneDestinations = stackalloc nint[split.LaneOutputs.Length];
+        Span<nint> bridges = stackalloc nint[split.LaneOutputs.Length];
+        bool tail = split.HasTail(steps.Length);
+        if (tail) EnsureArena(plan);
         fixed (float* x = input)
         fixed (float* packed = destination.Packed)
         {
@@ -202,19 +219,36 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
                     if (destination.Array(i) is { } array)
                     {
                         pins[i] = GCHandle.Alloc(array, GCHandleType.Pinned);
-                        destinations[i] = pins[i].AddrOfPinnedObject();
+                        requested[i] = pins[i].AddrOfPinnedObject();
                     }
-                    else destinations[i] = (nint)(packed + offset);
+                    else requested[i] = (nint)(packed + offset);
                     offset += length;
                 }
-                lanes.Run(_pool, x, n, outputs, destinations, sized);
+                for (int j = 0; j < split.LaneOutputs.Length; j++)
+                {
+                    laneDestinations[j] = split.Requested[j] >= 0 ? requested[split.Requested[j]] : 0;
+                    bridges[j] = split.IsBridge[j] ? (nint)(_arena!.Pointer + plan.OffsetOf(split.LaneOutputs[j])) : 0;
+                }
+                lanes.Run(_pool, x, n, split.LaneOutputs, laneDestinations, bridges, sized);
+                if (tail)
+                {
+                    var tensors = (float**)_pointers.Pointer;
+                    for (int t = 0; t < _graph.Tensors.Count; t++) tensors[t] = plan.Uses(t) ? _arena!.Pointer + plan.OffsetOf(t) : null;
+                    tensors[NetworkGraph.InputTensor] = x;
+                    for (int s = split.TailStart; s < steps.Length; s++) steps[s].Run(_pool, tensors, n);
+                    foreach (int i in split.TailOutputs)
+                    {
+                        long bytes = plan.ElementsOf(outputs[i]) * sizeof(float);
+                        Buffer.MemoryCopy(tensors[outputs[i]], (float*)requested[i], bytes, bytes);
+                    }
+                }
             }
             finally
             {
                 foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
             }
         }
-        LastRunOps = lanes.LastRunOps;
+        LastRunOps = lanes.LastRunOps + steps.Length - split.TailStart;
         PeakAllocatedBytes = Math.Max(PeakAllocatedBytes, AllocatedBytes);
     }
 

@@ -18,10 +18,10 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
 {
     readonly Lane[] _lanes;
     readonly long _imageFloats;
-    NativeBuffer _outputs = new(8 * OutputEntryFloats);   // per requested output: its address then its floats per image, as longs
+    NativeBuffer _outputs = new(8 * OutputEntryFloats);   // per kept tensor: the caller's address, the bridge's, its floats per image
 
-    /// <summary>Floats of <see cref="_outputs"/> per requested output: two 64-bit values.</summary>
-    const int OutputEntryFloats = 2 * sizeof(long) / sizeof(float);
+    /// <summary>Floats of <see cref="_outputs"/> per kept tensor: three 64-bit values.</summary>
+    const int OutputEntryFloats = 3 * sizeof(long) / sizeof(float);
     IReadOnlyList<int> _requested = [];
     float* _input;
 
@@ -73,10 +73,12 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
     }
 
     /// <summary>Runs images 0..<paramref name="n"/>-1 of <paramref name="input"/> (the executor checked its length) on
-    /// <paramref name="pool"/>, one image per chunk, each on the lane of the thread that takes it; output i of image j
-    /// goes to <c>outputs[i] + j * (its floats per image)</c>.</summary>
+    /// <paramref name="pool"/>, one image per chunk, each on the lane of the thread that takes it, computing the
+    /// tensors <paramref name="outputs"/>; tensor i of image j goes to <c>destinations[i] + j * (its floats per image)</c>
+    /// and to <c>bridges[i]</c> the same way (each skipped where 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(CpuWorkerPool pool, float* input, int n, IReadOnlyList<int> outputs, ReadOnlySpan<nint> destinations, NetworkGraph sized)
+    public void Run(CpuWorkerPool pool, float* input, int n, IReadOnlyList<int> outputs, ReadOnlySpan<nint> destinations,
+        ReadOnlySpan<nint> bridges, NetworkGraph sized)
     {
         if (pool.Threads != _lanes.Length) throw new InvalidOperationException($"{_lanes.Length} lanes for a pool of {pool.Threads} threads");
         if (_outputs.Length < OutputEntryFloats * outputs.Count)
@@ -87,8 +89,9 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
         var table = (long*)_outputs.Pointer;
         for (int i = 0; i < outputs.Count; i++)
         {
-            table[2 * i] = destinations[i];
-            table[2 * i + 1] = sized.Tensors[outputs[i]].ElementsPerImage;
+            table[3 * i] = destinations[i];
+            table[3 * i + 1] = bridges[i];
+            table[3 * i + 2] = sized.Tensors[outputs[i]].ElementsPerImage;
         }
         foreach (var lane in _lanes) lane.Prepare(outputs);
         _requested = outputs;
@@ -176,8 +179,9 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
             foreach (var step in _steps) step.Run(_pool, tensors, 1);
             for (int i = 0; i < outputs.Count; i++)
             {
-                long length = table[2 * i + 1];
-                Buffer.MemoryCopy(tensors[outputs[i]], (float*)table[2 * i] + image * length, length * sizeof(float), length * sizeof(float));
+                long length = table[3 * i + 2], bytes = length * sizeof(float);
+                if (table[3 * i] != 0) Buffer.MemoryCopy(tensors[outputs[i]], (float*)table[3 * i] + image * length, bytes, bytes);
+                if (table[3 * i + 1] != 0) Buffer.MemoryCopy(tensors[outputs[i]], (float*)table[3 * i + 1] + image * length, bytes, bytes);
             }
         }
 

@@ -70,10 +70,12 @@ public class CpuEngineTests(ITestOutputHelper log)
     /// (<see cref="CpuImageLanes"/>); fewer images than threads run op by op over the whole batch. Both must put every
     /// requested tensor of every image in its place: the stage maps and the embedding (several outputs, the array API)
     /// and the logits (the span API) of 3 images on 2 threads (lanes) equal those on 4 threads (whole batch), bit for
-    /// bit, at 224 and at a detector's odd size.</summary>
+    /// bit, at 224 and at a detector's odd size. The fully connected tail runs over the whole batch after the lanes
+    /// (<see cref="CpuLaneSplit"/>): the logits, and V2+'s embedding (the output of its <c>fc.0</c>), come from it.</summary>
     [Theory]
     [InlineData("shufflenetv2-0.5x", 224, 224)]
     [InlineData("shufflenetv1-g3-0.5x", 161, 97)]
+    [InlineData("shufflenetv2plus-small", 224, 224)]
     public void ABatchRunImageByImagePutsEveryOutputInItsPlace(string id, int height, int width)
     {
         var weights = WeightGenerator.Generate(ModelZoo.Get(id), seed: 9);
