@@ -7,7 +7,8 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// 3x3 stride-2 pooling with padding 1, read in place like the depthwise convolution (<see cref="StridedRows"/>):
 /// max pooling ignores the padding (out-of-range taps are replaced by -infinity, so padding never wins; a NaN in the
 /// window gives NaN, as in the kernels), average pooling counts it as zeros and divides the 9-tap sum by 9
-/// (count_include_pad). Taps run in (ky, kx) order.
+/// (count_include_pad). Average taps run in (ky, kx) order. Max pooling is separable (<see cref="MaxPlane{TS, TV}"/>):
+/// each input row's three-tap maxima are computed once and shared by the two output rows that read the row.
 /// </summary>
 internal sealed unsafe class CpuPool3x3 : CpuOp
 {
@@ -60,6 +61,11 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
             int img = p / _c, c = p % _c;
             float* src = _x + ((long)img * _io.InTotal + _sources[c]) * _h * _w;
             float* dst = _y + ((long)img * _io.OutTotal + _io.OutOffset + c) * _ho * _wo;
+            if (_max)
+            {
+                MaxPlane<TS, TV>(src, dst, Pool.Scratch(worker), lastMask);
+                continue;
+            }
             for (int y = 0; y < _ho; y++)
             {
                 int iy0 = 2 * y - 1;
@@ -95,6 +101,71 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
                 }
             }
         }
+    }
+
+    /// <summary>A row of horizontal maxima (<see cref="MaxPlane{TS, TV}"/>), whole vectors of the widest path.</summary>
+    public override long ScratchFloats => (long)_rows.Vectors * 16;
+
+    /// <summary>
+    /// Max pooling of one plane, separably: <c>h[r][x]</c> is the maximum of input row r's columns 2x - 1, 2x, 2x + 1
+    /// (NaN when one is NaN), each row once; output row y is the maximum of <c>h[2y - 1]</c>, <c>h[2y]</c>,
+    /// <c>h[2y + 1]</c> (rows inside the map; NaN when one is NaN). Every maximum keeps the earlier operand on a tie,
+    /// rows and taps in order, so the result is the row-major first maximum of the window, as in the one-pass form
+    /// this replaced (same logits, bit for bit, on full networks; 2-4x faster on the 112x112 stem map). Interior
+    /// vectors read with plain loads, border ones masked (-infinity outside the row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void MaxPlane<TS, TV>(float* src, float* dst, float* scratch, TV lastMask) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int width = TS.Width, vectors = _rows.Vectors, w = _w, h = _h, ho = _ho, wo = _wo;
+        float* odd = scratch;   // h[2y + 1]: the next output row's h[2y - 1]
+        TV minusInf = TS.Splat(float.NegativeInfinity), nan = TS.Splat(float.NaN);
+        for (int y = 0; y < ho; y++)
+        {
+            // h[2y - 1] is the previous output row's h[2y + 1], still in odd (none for y = 0: the padding row).
+            bool above = y > 0, below = 2 * y + 1 < h;
+            for (int j = 0; j < vectors; j++)
+            {
+                int x0 = j * width;
+                TV mid = RowMax<TS, TV>(src + 2 * y * w, x0, j, minusInf, nan);
+                TV acc = mid;
+                if (above)
+                {
+                    // First-wins order: h[2y - 1] before h[2y].
+                    TV up = TS.Load(odd + x0);
+                    acc = TS.Select(TS.Or(TS.IsNaN(up), TS.IsNaN(mid)), nan, TS.MaxOrSecond(mid, up));
+                }
+                if (below)
+                {
+                    TV down = RowMax<TS, TV>(src + (2 * y + 1) * w, x0, j, minusInf, nan);
+                    TS.Store(odd + x0, down);
+                    acc = TS.Select(TS.Or(TS.IsNaN(acc), TS.IsNaN(down)), nan, TS.MaxOrSecond(down, acc));
+                }
+                if (j == vectors - 1) TS.StoreMasked(dst + y * wo + x0, acc, lastMask);
+                else TS.Store(dst + y * wo + x0, acc);
+            }
+        }
+    }
+
+    /// <summary>Maxima of columns 2x - 1, 2x, 2x + 1 of <paramref name="row"/> for the output vector at
+    /// <paramref name="x0"/> (vector <paramref name="j"/>), first wins on a tie, NaN where a tap is NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    TV RowMax<TS, TV>(float* row, int x0, int j, TV minusInf, TV nan) where TS : ISimd<TV> where TV : unmanaged
+    {
+        TV left, centre, right;
+        if (2 * x0 - 2 >= 0 && 2 * x0 + 2 * TS.Width <= _w)
+        {
+            TS.Deinterleave(TS.Load(row + 2 * x0 - 2), TS.Load(row + 2 * x0 - 2 + TS.Width), out _, out left);
+            TS.Deinterleave(TS.Load(row + 2 * x0), TS.Load(row + 2 * x0 + TS.Width), out centre, out right);
+        }
+        else
+        {
+            float* masks = _rows.Masks(j);
+            StridedRows.Pair<TS, TV>(row, x0, -1, 0, masks, minusInf, out _, out left);
+            StridedRows.Pair<TS, TV>(row, x0, 0, 1, masks, minusInf, out centre, out right);
+        }
+        TV max = TS.MaxOrSecond(right, TS.MaxOrSecond(centre, TS.MaxOrSecond(left, minusInf)));
+        return TS.Select(TS.Or(TS.IsNaN(left), TS.Or(TS.IsNaN(centre), TS.IsNaN(right))), nan, max);
     }
 
     public override void Dispose() => _rows.Dispose();
