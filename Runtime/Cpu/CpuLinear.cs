@@ -1,5 +1,6 @@
 using ShuffleNetGpu.Kernels.Common;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using ShuffleNetGpu.Kernels;
 using ShuffleNetGpu.Networks.Graph;
 
@@ -92,8 +93,20 @@ internal sealed unsafe class CpuLinear : CpuWeightedOp
                 float* w0 = _weights.Pointer + (long)o * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
                 TV s00 = TS.Zero, s01 = TS.Zero, s02 = TS.Zero, s03 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero;
                 TV s20 = TS.Zero, s21 = TS.Zero, s22 = TS.Zero, s23 = TS.Zero, s30 = TS.Zero, s31 = TS.Zero, s32 = TS.Zero, s33 = TS.Zero;
+                // The next four rows follow these in memory: fetch them while these are summed (each row is only a
+                // few KB, too short a stream for the hardware prefetcher to reach full speed on). V2+ Medium's two
+                // layers at batch 1, in place: 1.6-2.4 ms before, 1.1-1.6 after, alternating, 7 pairs.
+                float* ahead = w3 + stride;
+                bool prefetch = Sse.IsSupported && o + 8 <= o1;
                 for (int i = 0; i < stride; i += w)
                 {
+                    if (prefetch && (i & 15) == 0)
+                    {
+                        Sse.Prefetch0(ahead + i);
+                        Sse.Prefetch0(ahead + stride + i);
+                        Sse.Prefetch0(ahead + 2 * stride + i);
+                        Sse.Prefetch0(ahead + 3 * stride + i);
+                    }
                     TV a0 = TS.Load(w0 + i), a1 = TS.Load(w1 + i), a2 = TS.Load(w2 + i), a3 = TS.Load(w3 + i);
                     TV v = TS.Load(x0 + i);
                     s00 = TS.Fma(a0, v, s00); s10 = TS.Fma(a1, v, s10); s20 = TS.Fma(a2, v, s20); s30 = TS.Fma(a3, v, s30);
