@@ -10,20 +10,22 @@ namespace ShuffleNetGpu.Bench;
 
 /// <summary>
 /// One engine alone in this process: <c>alone --engine cpu|ort --model M --batch N [--runs 50] [--warmup 30]
-/// [--warmup-seconds 1] [--threads 2] [--out FILE] [--series]</c>. The warm-up runs at least that many runs and that
+/// [--warmup-seconds 1] [--threads 2] [--out FILE] [--series] [--ort-profile PREFIX]</c>. The warm-up runs at least that many runs and that
 /// long: .NET recompiles hot methods in the background (tiered compilation) during the first second or so, which
 /// took a core from the engine's two threads and left some methods unoptimised until then (issue 14). Generated weights (seed 0) and <see cref="BenchInputs"/> input, so the
 /// two engines' logits compare. scripts/cpu-vs-ort.sh runs one such process per engine, model, batch and round, so
 /// neither engine's spinning threads share the cores with the other's (issue 14). Writes the per-run latencies, the
 /// garbage collections, page faults and involuntary context switches during the timed runs, and the logits to FILE
-/// (<see cref="AloneResult"/>); <c>--series</c> also prints every run's latency in order.
+/// (<see cref="AloneResult"/>); <c>--series</c> also prints every run's latency in order; <c>--ort-profile</c> has ORT
+/// record each node's time (PREFIX_DATE.json; <c>scripts/ort-profile.py</c> sums them per op kind and map size, to set
+/// beside <c>shufflenet run --profile --profile-passes</c>).
 /// </summary>
 public static class EngineAlone
 {
     public static int Run(string[] args)
     {
         string engine = "cpu", model = "shufflenetv2-1.0x";
-        string? output = null;
+        string? output = null, ortProfile = null;
         int batch = 1, runs = 50, warmup = 30, threads = 2;
         double warmupSeconds = 1;
         bool series = false;
@@ -40,6 +42,7 @@ public static class EngineAlone
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--series": series = true; break;
+                case "--ort-profile": ortProfile = args[++i]; break;
                 default: throw new ArgumentException($"alone: unknown argument '{args[i]}'");
             }
         }
@@ -62,7 +65,7 @@ public static class EngineAlone
         }
         else
         {
-            var ort = new OnnxRuntimePeer(weights, batch, threads);
+            var ort = new OnnxRuntimePeer(weights, batch, threads, ortProfile);
             input.CopyTo(ort.Input);
             run = () => { ort.Run(); ort.Logits.CopyTo(logits); };
             engineObject = ort;

@@ -32,7 +32,12 @@ public sealed class OnnxRuntimePeer : IDisposable
     public int IntraOpThreads { get; }
     public static string Version => OrtEnv.Instance().GetVersionString();
 
-    public OnnxRuntimePeer(ModelWeights weights, int batch, int intraOpThreads = 2)
+    /// <param name="weights">The network, exported to ONNX for the session.</param>
+    /// <param name="batch">Images per run.</param>
+    /// <param name="intraOpThreads">ORT's IntraOpNumThreads.</param>
+    /// <param name="profilePrefix">When set, ORT's own profiler records every node's time per run into
+    /// PREFIX_DATE.json, written when the session is disposed (see scripts/ort-profile.py).</param>
+    public OnnxRuntimePeer(ModelWeights weights, int batch, int intraOpThreads = 2, string? profilePrefix = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -51,6 +56,11 @@ public sealed class OnnxRuntimePeer : IDisposable
                 IntraOpNumThreads = intraOpThreads,
                 InterOpNumThreads = 1,
             };
+            if (profilePrefix is not null)
+            {
+                options.ProfileOutputPathPrefix = profilePrefix;   // before enabling: the prefix is passed when profiling is turned on
+                options.EnableProfiling = true;
+            }
             _session = new InferenceSession(path, options);
         }
         finally

@@ -18,7 +18,8 @@ static class RunCommand
         var profile = new Option<bool>("--profile") { Description = "After a warm-up run, time each kernel (synchronising after every op) and print the table: ms, GMAC/s and, on the cpu backend, the share of the measured FMA peak." };
         var repeat = NumberOption.Create("--profile-repeat", "With --profile on the cpu backend: run each op this many times and keep the fastest (the op's own cost on a busy machine).", defaultValue: 20, min: 1);
         var passes = NumberOption.Create("--profile-passes", "With --profile on the cpu backend: instead of repeating each op, run this many whole passes and keep each op's median, timed in its place in the pass (what it costs with the caches as a real pass leaves them).", defaultValue: 1, min: 1);
-        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, devices, threads, layer, profile, repeat, passes };
+        var byShape = new Option<bool>("--profile-shapes") { Description = "With --profile on the cpu backend: one row per kernel and output map size (kernel size and stride for convolutions) instead of one per kernel." };
+        var command = new Command("run", "Run a network on a batch of preprocessed images.") { model, input, outPath, backend, devices, threads, layer, profile, repeat, passes, byShape };
         command.SetAction(parse =>
         {
             var kind = parse.GetValue(backend);
@@ -37,7 +38,7 @@ static class RunCommand
                 bool cpu = net.Backend == Runtime.Backends.BackendKind.Cpu;
                 int passCount = cpu ? parse.GetValue(passes) : 1;
                 int repetitions = cpu && passCount == 1 ? parse.GetValue(repeat) : 1;
-                net.Profile = new Runtime.Execution.OpProfile { Repetitions = repetitions, Passes = passCount };
+                net.Profile = new Runtime.Execution.OpProfile { Repetitions = repetitions, Passes = passCount, ByShape = cpu && parse.GetValue(byShape) };
                 watch.Restart();
                 net.Run(data);
                 output.WriteLine($"profiled run: {watch.Elapsed.TotalMilliseconds:F1} ms, {net.Graph.Ops.Count} kernels per forward pass" +

@@ -153,7 +153,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
                         var time = Stopwatch.GetElapsedTime(start);
                         if (time < fastest) fastest = time;
                     }
-                    profile.Add(step.Kernel, fastest, n * step.Op.Op.Macs(sized));
+                    profile.Add(profile.RowFor(step.Kernel, step.Op.Op, sized), fastest, n * step.Op.Op.Macs(sized));
                 }
             }
             else
@@ -267,7 +267,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         for (int i = 0; i < steps.Length; i++)
         {
             var row = Enumerable.Range(0, profile.Passes).Select(p => times[i, p]).Order().ToArray();
-            profile.Add(steps[i].Kernel, Stopwatch.GetElapsedTime(0, row[row.Length / 2]), n * steps[i].Op.Op.Macs(sized));
+            profile.Add(profile.RowFor(steps[i].Kernel, steps[i].Op.Op, sized), Stopwatch.GetElapsedTime(0, row[row.Length / 2]), n * steps[i].Op.Op.Macs(sized));
         }
     }
 

@@ -18,6 +18,20 @@ public sealed class OpProfile
     /// minimum gives its cost with everything it touches already cached.</summary>
     public int Passes { get; init; } = 1;
 
+    /// <summary>On the cpu backend: one row per kernel and output map size (<c>PointwiseConv2d 14x14</c>, with the kernel
+    /// size and stride for convolutions: <c>DepthwiseConv2d 28x28 k5 s2</c>) instead of one per kernel, to set beside
+    /// ONNX Runtime's per-node profile (scripts/ort-profile.py).</summary>
+    public bool ByShape { get; init; }
+
+    /// <summary>The row <paramref name="op"/> (of kernel <paramref name="kernel"/>, in <paramref name="sized"/>) goes to.</summary>
+    internal string RowFor(string kernel, Networks.Graph.GraphOp op, Networks.Graph.NetworkGraph sized)
+    {
+        if (!ByShape) return kernel;
+        var output = sized.Tensors[op.Output.Tensor];
+        string conv = op is Networks.Graph.ConvOp c && !c.IsPointwise ? $" k{c.Kernel} s{c.Stride}" : "";
+        return $"{kernel} {output.Height}x{output.Width}{conv}";
+    }
+
     /// <summary>The machine's measured fused multiply-add peak in GMAC/s for the threads the pass ran on (the cpu
     /// backend measures it on its first profiled pass), or null: <see cref="ToString"/> then gives no share of peak.</summary>
     public double? PeakGmacs { get; set; }
