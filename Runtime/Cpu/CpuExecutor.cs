@@ -127,8 +127,11 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         if (n >= 2 && n >= _pool.Threads && Profile is null && LanesFor(sized, plan, steps, outputs) is ({ } lanes, { } split))
         {
             RunImages(lanes, split, plan, steps, input, n, sized, outputs, destination);
+            _runsWithoutLanes = 0;
             return;
         }
+        // The lanes follow the arena rule (ArenaSizing): kept while one of the last Window runs used them.
+        if (_runsWithoutLanes < ArenaSizing.Window && ++_runsWithoutLanes == ArenaSizing.Window) FreeLanes();
         EnsureArena(plan);
         var tensors = (float**)_pointers.Pointer;
         fixed (float* x = input)
@@ -192,6 +195,18 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             split = new CpuLaneSplit(plan, steps, outputs, tailAllowed: false);
         if (shape.Lanes.ArenaBytesFor(split.LaneOutputs) + (split.HasTail(steps.Length) ? plan.ArenaBytes : 0) > limit) return null;
         return (shape.Lanes, split);
+    }
+
+    int _runsWithoutLanes = ArenaSizing.Window;
+
+    /// <summary>Frees every size's lanes (remade on the next batch that needs them).</summary>
+    void FreeLanes()
+    {
+        foreach (var shape in _shapes)
+        {
+            shape.Lanes?.Dispose();
+            shape.Lanes = null;
+        }
     }
 
     /// <summary>A batch image by image, one per thread (<see cref="CpuImageLanes"/>), into the caller's memory (pinned for
