@@ -136,8 +136,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         var tensors = (float**)_pointers.Pointer;
         fixed (float* x = input)
         {
-            for (int t = 0; t < _graph.Tensors.Count; t++) tensors[t] = plan.Uses(t) ? _arena!.Pointer + plan.OffsetOf(t) : null;
-            tensors[NetworkGraph.InputTensor] = x;   // read in place: no op writes the input
+            BindTensors(plan, _arena!.Pointer, x, tensors);
             if (Profile is { } profile)
             {
                 // Every op rewrites its output from its inputs (the plan never overlaps them), so it can run again.
@@ -248,8 +247,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
                 if (tail)
                 {
                     var tensors = (float**)_pointers.Pointer;
-                    for (int t = 0; t < _graph.Tensors.Count; t++) tensors[t] = plan.Uses(t) ? _arena!.Pointer + plan.OffsetOf(t) : null;
-                    tensors[NetworkGraph.InputTensor] = x;
+                    BindTensors(plan, _arena!.Pointer, x, tensors);
                     for (int s = split.TailStart; s < steps.Length; s++) steps[s].Run(_pool, tensors, n);
                     foreach (int i in split.TailOutputs)
                     {
@@ -298,8 +296,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         var times = new TimeSpan[runs];
         fixed (float* x = input)
         {
-            for (int t = 0; t < _graph.Tensors.Count; t++) tensors[t] = plan.Uses(t) ? _arena!.Pointer + plan.OffsetOf(t) : null;
-            tensors[NetworkGraph.InputTensor] = x;
+            BindTensors(plan, _arena!.Pointer, x, tensors);
             for (int i = 0; i < runs; i++)
             {
                 long start = Stopwatch.GetTimestamp();
@@ -309,6 +306,17 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
         }
         LastRunOps = steps.Length;
         return times;
+    }
+
+    /// <summary>Points <paramref name="tensors"/>[t] at tensor t's place in <paramref name="arena"/> under
+    /// <paramref name="plan"/> (null where the plan has none), and the input at <paramref name="input"/>, read in place: no
+    /// op writes the input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void BindTensors(MemoryPlan plan, float* arena, float* input, float** tensors)
+    {
+        int count = plan.Graph.Tensors.Count;
+        for (int t = 0; t < count; t++) tensors[t] = plan.Uses(t) ? arena + plan.OffsetOf(t) : null;
+        tensors[NetworkGraph.InputTensor] = input;
     }
 
     /// <summary>The most input sizes whose ops are kept (a detector usually feeds one or a few sizes; the least
@@ -322,14 +330,10 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal (MemoryPlan Plan, Step[] Steps) PlanFor(int n, NetworkGraph sized, IReadOnlyList<int> outputs)
     {
-        var shape = ShapeFor(sized);
-        if (shape.Find(n, outputs) is { } found) return found;
-        var (plan, steps) = shape.Plan(n, outputs);
         // The ops index with long (or int products bounded by the input, itself one array); what limits the batch is
         // that the input and each requested tensor are one .NET array.
-        BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, long.MaxValue, "the cpu backend");
-        shape.Add(n, outputs, plan, steps);
-        return (plan, steps);
+        return ShapeFor(sized).PlanFor(n, outputs, static (plan, outputs, n) =>
+            BatchLimit.Check(plan.Graph, plan.Ops, outputs, n, long.MaxValue, "the cpu backend"));
     }
 
     /// <summary>The ops of <paramref name="sized"/>'s input size, made (sharing the packed weights) when it is new.</summary>

@@ -32,8 +32,6 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
     /// <param name="lanes">One per thread of the pool that runs the images.</param>
     public CpuImageLanes(NetworkGraph sized, IReadOnlyDictionary<string, float[]> weights, CpuPath path, PackedWeights packed, int lanes)
     {
-        Height = sized.InputHeight;
-        Width = sized.InputWidth;
         _imageFloats = sized.Tensors[NetworkGraph.InputTensor].ElementsPerImage;
         _lanes = new Lane[lanes];
         try
@@ -46,10 +44,6 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
             throw;
         }
     }
-
-    public int Height { get; }
-    public int Width { get; }
-    public int Count => _lanes.Length;
 
     /// <summary>Bytes the lanes hold beside the shared weights: arenas, scratch and pointer tables.</summary>
     public long AllocatedBytes
@@ -146,14 +140,8 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
 
         public long AllocatedBytes => (_arena?.Bytes ?? 0) + _pool.ScratchBytes + _pointers.Bytes;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public (MemoryPlan Plan, CpuExecutor.Step[] Steps) PlanFor(IReadOnlyList<int> outputs)
-        {
-            if (_shape.Find(1, outputs) is { } found) return found;
-            var (plan, steps) = _shape.Plan(1, outputs);
-            _shape.Add(1, outputs, plan, steps);
-            return (plan, steps);
-        }
+        /// <summary>The one-image plan for <paramref name="outputs"/>, made and cached when new.</summary>
+        public (MemoryPlan Plan, CpuExecutor.Step[] Steps) PlanFor(IReadOnlyList<int> outputs) => _shape.PlanFor(1, outputs);
 
         /// <summary>This pass's plan, and an arena for it (kept while large enough).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -170,12 +158,8 @@ internal sealed unsafe class CpuImageLanes : IParallelWork, IDisposable
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(float* input, IReadOnlyList<int> outputs, int image, long* table)
         {
-            var plan = _plan!;
             var tensors = (float**)_pointers.Pointer;
-            float* arena = _arena!.Pointer;
-            int count = plan.Graph.Tensors.Count;
-            for (int t = 0; t < count; t++) tensors[t] = plan.Uses(t) ? arena + plan.OffsetOf(t) : null;
-            tensors[NetworkGraph.InputTensor] = input;
+            CpuExecutor.BindTensors(_plan!, _arena!.Pointer, input, tensors);
             foreach (var step in _steps) step.Run(_pool, tensors, 1);
             for (int i = 0; i < outputs.Count; i++)
             {

@@ -62,6 +62,20 @@ internal sealed class CpuShape : IDisposable
         return null;
     }
 
+    /// <summary>The cached plan for this batch size and output set, made and cached when new (allocation-free when
+    /// found). <paramref name="check"/> sees a new plan (with the outputs and batch size) before it is cached and may
+    /// refuse it by throwing: a refused plan is not kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (MemoryPlan Plan, CpuExecutor.Step[] Steps) PlanFor(int n, IReadOnlyList<int> outputs,
+        Action<MemoryPlan, IReadOnlyList<int>, int>? check = null)
+    {
+        if (Find(n, outputs) is { } found) return found;
+        var (plan, steps) = Plan(n, outputs);
+        check?.Invoke(plan, outputs, n);
+        Add(n, outputs, plan, steps);
+        return (plan, steps);
+    }
+
     /// <summary>A new plan and its steps (not cached until <see cref="Add"/>: a plan the caller refuses is not kept).</summary>
     public (MemoryPlan Plan, CpuExecutor.Step[] Steps) Plan(int n, IReadOnlyList<int> outputs)
     {
