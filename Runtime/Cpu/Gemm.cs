@@ -152,6 +152,10 @@ internal static unsafe class Gemm
                 }
                 grid = new Grid(gridMasks, gridOffsets);
             }
+            // Each row tile prefetches the next one's weights while it runs: in a forward pass an op's weights come
+            // from memory (the other ops' data pushed them out of the caches) and, read 16 bytes per 12 fused
+            // multiply-adds, stall the first column tile. Later tiles find them in L2 unless they outgrow it.
+            nint ahead = col == c0 || (long)(m1 - m0) * k > 64 * 1024 ? (nint)mr * k : 0;
             for (int k0 = 0; k0 < k; k0 += kc)
             {
                 int kn = Math.Min(kc, k - k0);
@@ -174,7 +178,7 @@ internal static unsafe class Gemm
                         ldc = nr;
                         if (!first) CopyTile(c, row, rows, col, cols, cross, nr, toC: false);
                     }
-                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final, c.GridPitch != 0 ? grid : default);
+                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final, c.GridPitch != 0 ? grid : default, ahead);
                     if (c.GridPitch != 0)
                     {
                         if (rows > 4) Dispatch<TS, TV, TA, C8, C1>(vectors, masked, args, mask, regs);
@@ -288,6 +292,14 @@ internal static unsafe class Gemm
                 float* src = start + b.RowOffsets[k0 + kk];
                 for (int i = 0; i < whole; i += TS.Width) TS.Store(dst + i, TS.Load(src + i));
                 if (whole < padded) TS.Store(dst + whole, TS.LoadMasked(src + whole, tailMask));
+                // The next column tile's stretch of this row (up to three lines): the K rows are K separate streams,
+                // too many for the hardware prefetcher.
+                if (Sse.IsSupported)
+                {
+                    Sse.Prefetch0(src + ld);
+                    Sse.Prefetch0(src + ld + 16);
+                    Sse.Prefetch0(src + 2 * ld - 1);
+                }
             }
             return;
         }
@@ -332,13 +344,14 @@ internal static unsafe class Gemm
         }
     }
 
-    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final, Grid grid)
+    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final, Grid grid, nint ahead)
     {
         public readonly float* W = w, B = b, Bias = bias, C = c;
         public readonly int K = k, Kn = kn, Rows = rows;
         public readonly nint Ldb = ldb, Ldc = ldc;
         public readonly bool First = first, Final = final;
         public readonly Grid Grid = grid;
+        public readonly nint Ahead = ahead;
     }
 
     /// <summary>A tile's grid stores (null masks: plain contiguous columns): vector v goes to <c>Offsets[2 v]</c> under
@@ -448,8 +461,14 @@ internal static unsafe class Gemm
         float* w1 = a.W + 4 * a.K;
         float* b = a.B;
         nint ldb = a.Ldb;
+        nint ahead = a.Ahead;   // 0: prefetches the line in use, an L1 hit
         for (int kk = 0; kk < a.Kn; kk++)
         {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w0 + ahead);
+                if (eight) Sse.Prefetch0(w1 + ahead);
+            }
             TV b0 = TS.Load(b);
             TV b1 = nv > 1 ? TS.Load(b + TS.Width) : TS.Zero;
             TV b2 = nv > 2 ? TS.Load(b + 2 * TS.Width) : TS.Zero;
