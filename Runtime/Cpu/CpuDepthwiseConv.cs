@@ -6,11 +6,20 @@ using ShuffleNetGpu.Networks.Graph;
 namespace ShuffleNetGpu.Runtime.Cpu;
 
 /// <summary>
-/// Depthwise k x k convolution (k = 3, 5, 7; stride 1 or 2; zero padding k / 2), vectorised along the output row
-/// and read in place (<see cref="StridedRows"/>: masked loads clip the borders, stride 2 deinterleaves in registers),
-/// four output rows per pass so each input row is loaded once for all of them: each output vector is the sum over
-/// the in-range input rows ky and taps kx, in (ky, kx) order from 0 with fused multiply-adds, plus the bias,
-/// activated and stored into the output slice (the last vector of a row masked). No copy of the input, no scratch.
+/// Depthwise k x k convolution (k = 3, 5, 7; stride 1 or 2; zero padding k / 2), vectorised along the output row, by
+/// one of two kernels that give the same bits (each output sums its taps in (ky, kx) order from 0 with fused
+/// multiply-adds, then adds the bias; a tap in the padding adds w * 0, which leaves a sum that started from +0
+/// unchanged):
+/// <list type="bullet">
+/// <item>In place (<see cref="StridedRows"/>): masked loads clip the borders, stride 2 deinterleaves in registers, four
+/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for 3x3 and for
+/// small maps, where a copy of the plane costs more than the sums.</item>
+/// <item>On padded phase planes (<see cref="PaddedPlanes"/>, in the thread's scratch; the padding is written once per
+/// op and thread and only the interior is copied per plane): plain loads, no bounds, eight (or seven) output rows in
+/// flight per weight broadcast. Used for 5x5 and 7x7 on maps at least 28 wide, where the in-place kernel's masks and
+/// four sums leave it latency-bound (DetNAS 300M, one thread, in place: 56x56 7x7 stride 2 0.83 -> 0.62 ms, stride 1
+/// 0.31 -> 0.25 ms; it was slower on 7x7 and 14x14 maps and for 3x3, docs/performance.md).</item>
+/// </list>
 /// Chunks are ranges of channel planes.
 /// </summary>
 [SkipLocalsInit]
@@ -20,13 +29,19 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
     readonly Activation _act;
     readonly NativeBuffer _weights, _bias;
     readonly StridedRows _rows;
+    readonly bool _padded;
+    readonly PaddedPlanes _planes;
+    readonly int _phaseRows;
+    readonly NativeBuffer? _taps;
     readonly int[] _sources;
     readonly OpIo _io;
     float* _x, _y;
     int _n, _parts;
 
+    /// <summary>The op for <paramref name="op"/>; <paramref name="paddedPlanes"/> picks the kernel (see the class): null
+    /// by kernel and map size, as the engine does; the tests force each.</summary>
     public CpuDepthwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
-        PackedWeights? packed = null)
+        PackedWeights? packed = null, bool? paddedPlanes = null)
         : base(op, path, packed)
     {
         if (!op.IsDepthwise) throw new ArgumentException($"{op.Name}: not a depthwise convolution");
@@ -50,7 +65,28 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         _weights = Packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
         _bias = Bias(op.Name, weights);
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
+        _padded = paddedPlanes ?? (_k >= 5 && _wo >= 28);
+        _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
+        if (!_padded) return;
+        // Output rows go in blocks of RowBlock(ho): the planes hold every row the last block reads.
+        int block = RowBlock(_ho);
+        _phaseRows = (_ho + block - 1) / block * block + (_k - 1) / _stride;
+        // Tap (ky, kx) of output (y, x) is at phase (ky % s, kx % s), row y + ky / s, column x + kx / s.
+        int planeFloats = _planes.PlaneFloats(_phaseRows);
+        _taps = new NativeBuffer(_kk * (long)(sizeof(nint) / sizeof(float)));
+        for (int ky = 0; ky < _k; ky++)
+            for (int kx = 0; kx < _k; kx++)
+            {
+                int phase = ky % _stride * _stride + kx % _stride;
+                ((nint*)_taps.Pointer)[ky * _k + kx] = (nint)phase * planeFloats + (nint)(ky / _stride) * _planes.Pitch + kx / _stride;
+            }
     }
+
+    /// <summary>Output rows per block of the padded-plane kernel: 7 for maps of 7, 14, 28 rows (none computed in vain),
+    /// else 8.</summary>
+    static int RowBlock(int ho) => ho % 7 == 0 && ho % 8 != 0 ? 7 : 8;
+
+    public override long ScratchFloats => _padded ? _planes.Floats(_phaseRows) : 0;
 
     public override string Kernel => "DepthwiseConv2d";
     public override long WeightBytes => _weights.Bytes + _bias.Bytes;
@@ -75,6 +111,21 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
             float* dst = _y + ((long)img * _io.OutTotal + _io.OutOffset + c) * _ho * _wo;
             float* w = _weights.Pointer + c * _kk;
             float bias = _bias.Pointer[c];
+            if (_padded)
+            {
+                float* q = Pool.Scratch(worker, this, out bool kept);
+                _planes.Build<TS, TV>(src, 0, _phaseRows, 0f, q, padded: kept);
+                bool seven = RowBlock(_ho) == 7;
+                switch (_act)
+                {
+                    case Activation.None: if (seven) OnPlanes<TS, TV, ActNone, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActNone, C8>(q, dst, w, bias); break;
+                    case Activation.Relu: if (seven) OnPlanes<TS, TV, ActRelu, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActRelu, C8>(q, dst, w, bias); break;
+                    case Activation.HardSwish: if (seven) OnPlanes<TS, TV, ActHardSwish, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActHardSwish, C8>(q, dst, w, bias); break;
+                    case Activation.HardSigmoid: if (seven) OnPlanes<TS, TV, ActHardSigmoid, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActHardSigmoid, C8>(q, dst, w, bias); break;
+                    default: if (seven) OnPlanes<TS, TV, ActSigmoid, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActSigmoid, C8>(q, dst, w, bias); break;
+                }
+                continue;
+            }
             switch (_act)
             {
                 case Activation.None: Plane<TS, TV, ActNone>(src, dst, w, bias); break;
@@ -169,6 +220,55 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                 if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
                 if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
                 if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Any k and stride on the padded phase planes at <paramref name="q"/>: a block of TR output rows x one vector at a
+    /// time, TR sums in flight; for each tap (ky, kx) in order one weight broadcast feeds TR fused multiply-adds, each
+    /// reading its row's tap vector with a plain load (padding reads as 0: no masks, no bounds). Rows past the map
+    /// (in the last block) and lanes past the row are computed and not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void OnPlanes<TS, TV, TA, TR>(float* q, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TR : IConst
+    {
+        int width = TS.Width, wo = _wo, ho = _ho, taps = _kk, vectors = (wo + width - 1) / width;
+        nint p1 = _planes.Pitch, p2 = 2 * p1, p3 = 3 * p1, p4 = 4 * p1;
+        nint* offsets = (nint*)_taps!.Pointer;
+        TV bv = TS.Splat(bias);
+        TV lastMask = TS.Mask(wo - (vectors - 1) * width);
+        for (int y0 = 0; y0 < ho; y0 += TR.Value)
+        {
+            int rows = Math.Min(TR.Value, ho - y0);
+            for (int j = 0; j < vectors; j++)
+            {
+                float* at = q + y0 * p1 + j * width;
+                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, a4 = TS.Zero, a5 = TS.Zero, a6 = TS.Zero, a7 = TS.Zero;
+                for (int t = 0; t < taps; t++)
+                {
+                    TV wt = TS.Splat(w[t]);
+                    float* p = at + offsets[t];
+                    float* r4 = p + p4;
+                    a0 = TS.Fma(wt, TS.Load(p), a0);
+                    a1 = TS.Fma(wt, TS.Load(p + p1), a1);
+                    a2 = TS.Fma(wt, TS.Load(p + p2), a2);
+                    a3 = TS.Fma(wt, TS.Load(p + p3), a3);
+                    a4 = TS.Fma(wt, TS.Load(r4), a4);
+                    a5 = TS.Fma(wt, TS.Load(r4 + p1), a5);
+                    a6 = TS.Fma(wt, TS.Load(r4 + p2), a6);
+                    if (TR.Value > 7) a7 = TS.Fma(wt, TS.Load(r4 + p3), a7);
+                }
+                bool last = j == vectors - 1;
+                float* o = dst + y0 * wo + j * width;
+                Put<TS, TV, TA>(o, a0, bv, last, lastMask);
+                if (rows > 1) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
+                if (rows > 2) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
+                if (rows > 3) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
+                if (rows > 4) Put<TS, TV, TA>(o + 4 * wo, a4, bv, last, lastMask);
+                if (rows > 5) Put<TS, TV, TA>(o + 5 * wo, a5, bv, last, lastMask);
+                if (rows > 6) Put<TS, TV, TA>(o + 6 * wo, a6, bv, last, lastMask);
+                if (TR.Value > 7 && rows > 7) Put<TS, TV, TA>(o + 7 * wo, a7, bv, last, lastMask);
             }
         }
     }
@@ -346,5 +446,6 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
     {
         base.Dispose();
         _rows.Dispose();
+        _taps?.Dispose();
     }
 }

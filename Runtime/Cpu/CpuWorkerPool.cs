@@ -34,6 +34,7 @@ internal sealed class CpuWorkerPool : IDisposable
     readonly Thread[] _workers;
     readonly JobBoard _board = new();
     readonly NativeBuffer?[] _scratch;
+    readonly object?[] _scratchKeeper;
     bool _disposed;
 
     /// <param name="threads">Threads taking part, the caller included (at least 1).</param>
@@ -42,6 +43,7 @@ internal sealed class CpuWorkerPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Threads = threads;
         _scratch = new NativeBuffer?[threads];
+        _scratchKeeper = new object?[threads];
         _workers = new Thread[threads - 1];
         for (int i = 0; i < _workers.Length; i++) _workers[i] = StartWorker(_board, i + 1);
     }
@@ -83,12 +85,28 @@ internal sealed class CpuWorkerPool : IDisposable
         {
             _scratch[i]?.Dispose();
             _scratch[i] = new NativeBuffer(floats);
+            _scratchKeeper[i] = null;
         }
         ScratchFloats = floats;
     }
 
     /// <summary>Thread <paramref name="worker"/>'s scratch (64-byte aligned, <see cref="ScratchFloats"/> long).</summary>
-    public unsafe float* Scratch(int worker) => _scratch[worker]!.Pointer;
+    public unsafe float* Scratch(int worker)
+    {
+        _scratchKeeper[worker] = null;
+        return _scratch[worker]!.Pointer;
+    }
+
+    /// <summary>Thread <paramref name="worker"/>'s scratch for <paramref name="keeper"/>, which keeps data in it from one
+    /// chunk to the next (the padding of its planes): <paramref name="kept"/> says whether that data is still there,
+    /// that is whether no other user took the scratch (through <see cref="Scratch(int)"/> or another keeper) since
+    /// <paramref name="keeper"/> last did.</summary>
+    public unsafe float* Scratch(int worker, object keeper, out bool kept)
+    {
+        kept = ReferenceEquals(_scratchKeeper[worker], keeper);
+        _scratchKeeper[worker] = keeper;
+        return _scratch[worker]!.Pointer;
+    }
 
     /// <summary>Runs chunks 0..<paramref name="chunks"/>-1 of <paramref name="work"/> and returns when all are done.
     /// With <paramref name="parallel"/> false (or one thread, or one chunk) the caller runs them all in order.</summary>

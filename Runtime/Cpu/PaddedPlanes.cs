@@ -8,8 +8,8 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// <c>Q[y'][x'] = P[s y' + a][s x' + b]</c> where P is the padded map, row pitch <see cref="Pitch"/>. Output (y, x)
 /// of a stride-s window reads tap (ky, kx) at phase (ky % s, kx % s), row <c>y + ky / s</c>, column <c>x + kx / s</c>:
 /// over the flattened index <c>i = y * Pitch + x</c> every tap is a contiguous run, so a whole plane is one 1-D loop
-/// (the columns x &gt;= output width are computed and dropped). Depthwise convolution, the 3x3 pools and the general
-/// convolution's im2col read their inputs this way.
+/// (the columns x &gt;= output width are computed and dropped). The general convolution's im2col and the depthwise
+/// convolution's 5x5 and 7x7 on large maps read their inputs this way.
 /// </summary>
 internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
 {
@@ -32,9 +32,14 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
     /// slack after the last row is filled with the pad value too.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Build<TS, TV>(float* src, int row0, int rows, float padValue, float* dst)
+    public unsafe void Build<TS, TV>(float* src, int row0, int rows, float padValue, float* dst, bool padded = false)
         where TS : ISimd<TV> where TV : unmanaged
     {
+        if (padded)
+        {
+            Interior<TS, TV>(src, row0, rows, dst);
+            return;
+        }
         // Every row is written once, left to right, padding in whole vectors: a vector that runs past a row's end
         // lands in the next row (or the next phase), which is written after it.
         int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
@@ -64,6 +69,32 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
                 }
                 // The slack after the last row, exactly (the last phase ends the buffer).
                 Fill<TS, TV>(q + rows * pitch, plane - rows * pitch, padValue);
+            }
+    }
+
+    /// <summary>What <see cref="Build"/> writes from the source, nothing else: for <paramref name="dst"/> already built with
+    /// the same geometry and rows, whose padding is still in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    unsafe void Interior<TS, TV>(float* src, int row0, int rows, float* dst) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
+        for (int a = 0; a < s; a++)
+            for (int b = 0; b < s; b++)
+            {
+                float* q = dst + (a * s + b) * plane;
+                int d = b - Pad;
+                int first = d >= 0 ? 0 : (-d + s - 1) / s;
+                int count = first * s + d >= W ? 0 : (W - 1 - d) / s - first + 1;
+                if (count <= 0) continue;
+                // Rows r with 0 <= s (row0 + r) + a - Pad < H.
+                int r0 = Math.Max(0, (Pad - a + s - 1) / s - row0);
+                int r1 = Math.Min(rows, (H - 1 + Pad - a) / s - row0 + 1);
+                for (int r = r0; r < r1; r++)
+                {
+                    float* from = src + (long)(s * (row0 + r) + a - Pad) * W + first * s + d;
+                    if (s == 1) Copy<TS, TV>(from, q + r * pitch + first, count);
+                    else CopyEven<TS, TV>(from, q + r * pitch + first, count);
+                }
             }
     }
 

@@ -73,7 +73,7 @@ public class CpuConvOpTests
     public void DepthwiseMatchesTheReference(CpuPath path)
     {
         var rng = new Random(13);
-        var shapes = new (int C, int H, int W)[] { (7, 7, 7), (5, 14, 14), (3, 28, 28), (4, 13, 9), (2, 1, 1), (3, 2, 3), (2, 56, 33), (3, 5, 40) };
+        var shapes = new (int C, int H, int W)[] { (7, 7, 7), (5, 14, 14), (3, 28, 28), (4, 13, 9), (2, 1, 1), (3, 2, 3), (2, 56, 33), (3, 5, 40), (2, 57, 61) };
         int i = 0;
         foreach (var (c, h, w) in shapes)
             foreach (int k in new[] { 3, 5, 7 })
@@ -82,6 +82,56 @@ public class CpuConvOpTests
                     var (name, view, source) = Views(c, 1).ElementAt(i % 4);
                     var act = (Activation)(i++ % 5);
                     Check(rng, path, 1 + 2 * (i % 2), 1 + i % 2, c, c, h, w, k, s, c, view, source, act, c + 3, 1, $"dw {c} {h}x{w} k{k} s{s} {name} {act}");
+                }
+    }
+
+    /// <summary>The depthwise convolution's two kernels (in place with masked loads; on padded phase planes with plain
+    /// loads) give the same bits on every shape, kernel size, stride, activation, path and thread count, the sentinels
+    /// around the output slice included: the engine may pick either by speed alone.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public unsafe void DepthwiseKernelsGiveTheSameBits(CpuPath path)
+    {
+        var rng = new Random(16);
+        // Maps of 7, 14, 28 and 56 rows (blocks of seven or eight rows), odd sizes, a single pixel, rows shorter than a
+        // vector, more planes than a chunk.
+        var shapes = new (int C, int H, int W)[] { (3, 7, 7), (2, 14, 14), (2, 13, 9), (2, 28, 28), (2, 57, 61), (2, 5, 40), (2, 1, 1), (2, 2, 3), (9, 56, 56) };
+        int i = 0;
+        foreach (var (c, h, w) in shapes)
+            foreach (int k in new[] { 3, 5, 7 })
+                foreach (int s in new[] { 1, 2 })
+                {
+                    int n = 1 + i % 2, threads = 1 + 2 * (i % 2), ho = (h - 1) / s + 1, wo = (w - 1) / s + 1, outTotal = c + 3;
+                    var (name, view, source) = Views(c, 1).ElementAt(i % 4);
+                    var act = (Activation)(i++ % 5);
+                    var tensors = new[] { new TensorInfo(0, source, h, w), new TensorInfo(1, outTotal, ho, wo) };
+                    var op = new ConvOp("c", null, false, new TensorRead(0, view), new TensorWrite(1, 1), c, c, k, s, c, act);
+                    var weights = new Dictionary<string, float[]>
+                    {
+                        ["c.weight"] = CpuOpHarness.Random(rng, (long)c * k * k, 2f / k),
+                        ["c.bias"] = CpuOpHarness.Random(rng, c, 1f),
+                    };
+                    var input = CpuOpHarness.Random(rng, (long)n * source * h * w, 3f);
+                    float[] Run(bool padded)
+                    {
+                        using var dw = new CpuDepthwiseConv(op, tensors, weights, path, paddedPlanes: padded);
+                        using var pool = new CpuWorkerPool(threads);
+                        pool.EnsureScratch(dw.ScratchFloats);
+                        var output = Filled((long)n * outTotal * ho * wo);
+                        fixed (float* x = input, y = output)
+                        {
+                            float** t = stackalloc float*[2];
+                            t[0] = x;
+                            t[1] = y;
+                            dw.Run(pool, t, n);
+                        }
+                        return output;
+                    }
+                    var inPlace = Run(false);
+                    var onPlanes = Run(true);
+                    int differ = Enumerable.Range(0, inPlace.Length).FirstOrDefault(j => BitConverter.SingleToInt32Bits(inPlace[j]) != BitConverter.SingleToInt32Bits(onPlanes[j]), -1);
+                    Assert.True(differ < 0, $"{path} dw {c} {h}x{w} k{k} s{s} {name} {act} n{n} t{threads}: index {differ} in place {(differ < 0 ? 0 : inPlace[differ])}, on planes {(differ < 0 ? 0 : onPlanes[differ])}");
+                    Assert.DoesNotContain(inPlace.Where((v, j) => j % (outTotal * ho * wo) >= ho * wo && j % (outTotal * ho * wo) < (c + 1) * ho * wo), v => v == Sentinel);
                 }
     }
 
