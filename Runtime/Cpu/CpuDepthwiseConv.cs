@@ -12,13 +12,14 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// unchanged):
 /// <list type="bullet">
 /// <item>In place (<see cref="StridedRows"/>): masked loads clip the borders, stride 2 deinterleaves in registers, four
-/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for 3x3 and for
-/// small maps, where a copy of the plane costs more than the sums.</item>
+/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for the rest (3x3,
+/// 5x5 at stride 2, small maps), where a copy of the plane costs more than the sums.</item>
 /// <item>On padded phase planes (<see cref="PaddedPlanes"/>, in the thread's scratch; the padding is written once per
 /// op and thread and only the interior is copied per plane): plain loads, no bounds, eight (or seven) output rows in
-/// flight per weight broadcast. Used for 5x5 and 7x7 on maps at least 28 wide, where the in-place kernel's masks and
-/// four sums leave it latency-bound (DetNAS 300M, one thread, in place: 56x56 7x7 stride 2 0.83 -> 0.62 ms, stride 1
-/// 0.31 -> 0.25 ms; it was slower on 7x7 and 14x14 maps and for 3x3, docs/performance.md).</item>
+/// flight per weight broadcast. Used where each input value feeds at least 12 multiply-adds (5x5 and 7x7 at stride 1,
+/// 7x7 at stride 2) on maps at least 14 (stride 1) or 28 (stride 2) wide: there the in-place kernel's masks and four
+/// sums leave it latency-bound (DetNAS 300M, one thread, in place: 56x56 7x7 stride 2 1.41 -> 0.86 ms, stride 1 0.46
+/// -> 0.32 ms); on 7x7 maps, for 3x3 and for 5x5 at stride 2 the copy cost more than it saved (docs/performance.md).</item>
 /// </list>
 /// Chunks are ranges of channel planes.
 /// </summary>
@@ -65,7 +66,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         _weights = Packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
         _bias = Bias(op.Name, weights);
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
-        _padded = paddedPlanes ?? (_k >= 5 && _wo >= 28);
+        // Where the sums outweigh the copy (measured, docs/performance.md): at least 12 multiply-adds per input value
+        // (5x5 and 7x7 at stride 1, 7x7 at stride 2) on maps of at least 14 (stride 1) or 28 (stride 2) columns.
+        _padded = paddedPlanes ?? (_k * _k >= 12 * _stride * _stride && _wo >= 14 * _stride);
         _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
         if (!_padded) return;
         // Output rows go in blocks of RowBlock(ho): the planes hold every row the last block reads.
@@ -233,9 +236,11 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void OnPlanes<TS, TV, TA, TR>(float* q, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TR : IConst
     {
-        int width = TS.Width, wo = _wo, ho = _ho, taps = _kk, vectors = (wo + width - 1) / width;
-        nint p1 = _planes.Pitch, p2 = 2 * p1, p3 = 3 * p1, p4 = 4 * p1;
-        nint* offsets = (nint*)_taps!.Pointer;
+        int width = TS.Width, wo = _wo, ho = _ho, vectors = (wo + width - 1) / width;
+        // Row r of a block is r pitches on: addressed as b0 or b1 = b0 + pitch, plus 0, 2 or 4 pitches (x86 scales the
+        // pitch register by 2 or 4 in the load itself), so the loop holds one pitch register, not eight row pointers.
+        nint pitch = (nint)_planes.Pitch * sizeof(float);
+        nint* offsets = (nint*)_taps!.Pointer, end = offsets + _kk;
         TV bv = TS.Splat(bias);
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         for (int y0 = 0; y0 < ho; y0 += TR.Value)
@@ -243,21 +248,21 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
             int rows = Math.Min(TR.Value, ho - y0);
             for (int j = 0; j < vectors; j++)
             {
-                float* at = q + y0 * p1 + j * width;
+                float* at = q + y0 * _planes.Pitch + j * width;
                 TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, a4 = TS.Zero, a5 = TS.Zero, a6 = TS.Zero, a7 = TS.Zero;
-                for (int t = 0; t < taps; t++)
+                float* wt = w;
+                for (nint* tap = offsets; tap < end; tap++, wt++)
                 {
-                    TV wt = TS.Splat(w[t]);
-                    float* p = at + offsets[t];
-                    float* r4 = p + p4;
-                    a0 = TS.Fma(wt, TS.Load(p), a0);
-                    a1 = TS.Fma(wt, TS.Load(p + p1), a1);
-                    a2 = TS.Fma(wt, TS.Load(p + p2), a2);
-                    a3 = TS.Fma(wt, TS.Load(p + p3), a3);
-                    a4 = TS.Fma(wt, TS.Load(r4), a4);
-                    a5 = TS.Fma(wt, TS.Load(r4 + p1), a5);
-                    a6 = TS.Fma(wt, TS.Load(r4 + p2), a6);
-                    if (TR.Value > 7) a7 = TS.Fma(wt, TS.Load(r4 + p3), a7);
+                    TV weight = TS.Splat(*wt);
+                    byte* b0 = (byte*)(at + *tap), b1 = b0 + pitch, b2 = b0 + 2 * pitch, b3 = b1 + 2 * pitch;
+                    a0 = TS.Fma(weight, TS.Load((float*)b0), a0);
+                    a1 = TS.Fma(weight, TS.Load((float*)b1), a1);
+                    a2 = TS.Fma(weight, TS.Load((float*)b2), a2);
+                    a3 = TS.Fma(weight, TS.Load((float*)b3), a3);
+                    a4 = TS.Fma(weight, TS.Load((float*)(b0 + 4 * pitch)), a4);
+                    a5 = TS.Fma(weight, TS.Load((float*)(b1 + 4 * pitch)), a5);
+                    a6 = TS.Fma(weight, TS.Load((float*)(b2 + 4 * pitch)), a6);
+                    if (TR.Value > 7) a7 = TS.Fma(weight, TS.Load((float*)(b3 + 4 * pitch)), a7);
                 }
                 bool last = j == vectors - 1;
                 float* o = dst + y0 * wo + j * width;
