@@ -116,6 +116,7 @@ internal static unsafe class Gemm
         // those in the next.
         TV* gridMasks = stackalloc TV[8];
         nint* gridOffsets = stackalloc nint[8];
+        bool* gridWhole = stackalloc bool[4];
         Grid grid = default;
         TV* regs = stackalloc TV[32];
         for (int col = c0; col < c1; col += nr)
@@ -149,8 +150,10 @@ internal static unsafe class Gemm
                     gridOffsets[2 * v] = (nint)gridRow * c.GridWidth + x;
                     gridMasks[2 * v + 1] = Shifted<TS, TV>(c.GridPitch - x, next);
                     gridOffsets[2 * v + 1] = (nint)(gridRow + 1) * c.GridWidth + x - c.GridPitch;
+                    // All lanes in one grid row and below its width (most vectors of a wide map): one plain store.
+                    gridWhole[v] = inRow == w;
                 }
-                grid = new Grid(gridMasks, gridOffsets);
+                grid = new Grid(gridMasks, gridOffsets, gridWhole);
             }
             // Each row tile prefetches the next one's weights while it runs: in a forward pass an op's weights come
             // from memory (the other ops' data pushed them out of the caches) and, read 16 bytes per 12 fused
@@ -355,11 +358,13 @@ internal static unsafe class Gemm
     }
 
     /// <summary>A tile's grid stores (null masks: plain contiguous columns): vector v goes to <c>Offsets[2 v]</c> under
-    /// <c>Masks[2 v]</c> and to <c>Offsets[2 v + 1]</c> under <c>Masks[2 v + 1]</c>, both relative to the row.</summary>
-    readonly struct Grid(void* masks, nint* offsets)
+    /// <c>Masks[2 v]</c> and to <c>Offsets[2 v + 1]</c> under <c>Masks[2 v + 1]</c>, both relative to the row; or, where
+    /// <c>Whole[v]</c>, all of it to <c>Offsets[2 v]</c> with a plain store.</summary>
+    readonly struct Grid(void* masks, nint* offsets, bool* whole)
     {
         public readonly void* Masks = masks;
         public readonly nint* Offsets = offsets;
+        public readonly bool* Whole = whole;
     }
 
     /// <summary>A mask of lanes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>).</summary>
@@ -625,6 +630,11 @@ internal static unsafe class Gemm
             for (int v = 0; v < TN.Value; v++)
             {
                 TV value = final ? TA.Apply<TS, TV>(TS.Add(regs[4 * r + v], bv)) : regs[4 * r + v];
+                if (grid.Whole[v])
+                {
+                    TS.Store(row + o[2 * v], value);
+                    continue;
+                }
                 TS.StoreMasked(row + o[2 * v], value, m[2 * v]);
                 TS.StoreMasked(row + o[2 * v + 1], value, m[2 * v + 1]);
             }
