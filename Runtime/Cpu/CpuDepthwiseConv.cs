@@ -12,14 +12,14 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// unchanged):
 /// <list type="bullet">
 /// <item>In place (<see cref="StridedRows"/>): masked loads clip the borders, stride 2 deinterleaves in registers, four
-/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for the rest (3x3,
-/// 5x5 at stride 2, small maps), where a copy of the plane costs more than the sums.</item>
+/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for the rest (3x3
+/// at stride 1 or on maps under 56 wide, any kernel on maps under 14 wide), where the copy costs more than it saves.</item>
 /// <item>On padded phase planes (<see cref="PaddedPlanes"/>, in the thread's scratch; the padding is written once per
 /// op and thread and only the interior is copied per plane): plain loads, no bounds, eight (or seven) output rows in
-/// flight per weight broadcast. Used where each input value feeds at least 12 multiply-adds (5x5 and 7x7 at stride 1,
-/// 7x7 at stride 2) on maps at least 14 (stride 1) or 28 (stride 2) wide: there the in-place kernel's masks and four
-/// sums leave it latency-bound (DetNAS 300M, one thread, in place: 56x56 7x7 stride 2 1.41 -> 0.86 ms, stride 1 0.46
-/// -> 0.32 ms); on 7x7 maps, for 3x3 and for 5x5 at stride 2 the copy cost more than it saved (docs/performance.md).</item>
+/// flight per weight broadcast. Used for 5x5 and 7x7 on maps at least 14 wide and for 3x3 at stride 2 on maps at least
+/// 56 wide: there the in-place kernel's masks and four sums leave it latency-bound (DetNAS 300M, one thread, in place:
+/// 56x56 7x7 stride 2 1.41 -> 0.86 ms, stride 1 0.46 -> 0.32 ms; OneShot 56x56 3x3 stride 2 0.66 -> 0.47 ms); on maps
+/// under 14 wide and for the other 3x3 the copy cost more than it saved (docs/performance.md).</item>
 /// </list>
 /// Chunks are ranges of channel planes.
 /// </summary>
@@ -66,9 +66,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         _weights = Packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
         _bias = Bias(op.Name, weights);
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
-        // Where the sums outweigh the copy (measured, docs/performance.md): at least 12 multiply-adds per input value
-        // (5x5 and 7x7 at stride 1, 7x7 at stride 2) on maps of at least 14 (stride 1) or 28 (stride 2) columns.
-        _padded = paddedPlanes ?? (_k * _k >= 12 * _stride * _stride && _wo >= 14 * _stride);
+        // Where the sums outweigh the copy (measured in-process, docs/performance.md): 5x5 and 7x7 on maps of at least 14
+        // columns, 3x3 at stride 2 on maps of at least 56.
+        _padded = paddedPlanes ?? (_k >= 5 ? _wo >= 14 : _stride == 2 && _wo >= 56);
         _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
         if (!_padded) return;
         // Output rows go in blocks of RowBlock(ho): the planes hold every row the last block reads.

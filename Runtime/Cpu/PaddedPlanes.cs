@@ -78,6 +78,22 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
     unsafe void Interior<TS, TV>(float* src, int row0, int rows, float* dst) where TS : ISimd<TV> where TV : unmanaged
     {
         int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
+        if (s == 2)
+        {
+            // Both column phases of a row come from the same source row, its even columns to one and its odd columns
+            // to the other (each phase's run starts at source column 0 or 1): one pass deinterleaves the row into both.
+            int evenPhase = Pad % 2, oddPhase = 1 - evenPhase;
+            int evenFirst = First(evenPhase), oddFirst = First(oddPhase);
+            for (int a = 0; a < 2; a++)
+            {
+                int r0 = Math.Max(0, (Pad - a + 1) / 2 - row0);
+                int r1 = Math.Min(rows, (H - 1 + Pad - a) / 2 - row0 + 1);
+                float* evens = dst + (a * 2 + evenPhase) * plane + evenFirst, odds = dst + (a * 2 + oddPhase) * plane + oddFirst;
+                for (int r = r0; r < r1; r++)
+                    CopySplit<TS, TV>(src + (long)(2 * (row0 + r) + a - Pad) * W, W, evens + r * pitch, odds + r * pitch);
+            }
+            return;
+        }
         for (int a = 0; a < s; a++)
             for (int b = 0; b < s; b++)
             {
@@ -96,6 +112,32 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
                     else CopyEven<TS, TV>(from, q + r * pitch + first, count);
                 }
             }
+    }
+
+    /// <summary>The first column of column phase <paramref name="b"/> that holds a source value.</summary>
+    int First(int b) => b - Pad >= 0 ? 0 : (Pad - b + Stride - 1) / Stride;
+
+    /// <summary><c>evens[i] = from[2 i]</c> and <c>odds[i] = from[2 i + 1]</c> for the <paramref name="count"/> values at
+    /// <paramref name="from"/>; reads and writes nothing past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void CopySplit<TS, TV>(float* from, int count, float* evens, float* odds) where TS : ISimd<TV> where TV : unmanaged
+    {
+        int w = TS.Width, i = 0;
+        for (; 2 * (i + w) <= count; i += w)
+        {
+            TS.Deinterleave(TS.Load(from + 2 * i), TS.Load(from + 2 * i + w), out var even, out var odd);
+            TS.Store(evens + i, even);
+            TS.Store(odds + i, odd);
+        }
+        int rest = count - 2 * i;
+        if (rest > 0)
+        {
+            var lo = TS.LoadMasked(from + 2 * i, TS.Mask(Math.Min(rest, w)));
+            var hi = TS.LoadMasked(from + 2 * i + w, TS.Mask(Math.Max(rest - w, 0)));
+            TS.Deinterleave(lo, hi, out var even, out var odd);
+            TS.StoreMasked(evens + i, even, TS.Mask((rest + 1) / 2));
+            TS.StoreMasked(odds + i, odd, TS.Mask(rest / 2));
+        }
     }
 
     /// <summary>Fills at least <paramref name="count"/> floats with whole vectors (up to a vector minus one more).</summary>
