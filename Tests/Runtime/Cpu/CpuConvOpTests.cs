@@ -140,11 +140,12 @@ public class CpuConvOpTests
     public void GeneralConvolutionMatchesTheReference(CpuPath path)
     {
         var rng = new Random(14);
-        // The stems (3 -> 24, 3x3 stride 2, a 224 image is covered by the network tests), Large's dense and grouped 3x3.
+        // The stems (3 -> 24, 3x3 stride 2, a 224 image is covered by the network tests; 133 wide: B gathered by output
+        // row instead of the pitch grid), Large's dense and grouped 3x3.
         var cases = new (int Cin, int Cout, int H, int W, int K, int S, int G)[]
         {
             (3, 24, 30, 31, 3, 2, 1), (3, 16, 17, 17, 3, 2, 1), (8, 12, 9, 11, 3, 1, 1), (12, 12, 10, 7, 3, 2, 4),
-            (6, 9, 13, 13, 5, 1, 3), (4, 8, 8, 8, 7, 2, 2), (16, 20, 15, 15, 3, 1, 1), (3, 5, 1, 1, 3, 1, 1),
+            (6, 9, 13, 13, 5, 1, 3), (4, 8, 8, 8, 7, 2, 2), (16, 20, 15, 15, 3, 1, 1), (3, 5, 1, 1, 3, 1, 1), (3, 16, 21, 133, 3, 2, 1),
         };
         int i = 0;
         foreach (var (cin, cout, h, w, k, s, g) in cases)
@@ -163,7 +164,7 @@ public class CpuConvOpTests
         var cases = new (int Cin, int Cout, int H, int W, int K, int S, int G)[]
         {
             (58, 58, 28, 28, 1, 1, 1), (232, 232, 7, 7, 1, 1, 1), (24, 60, 14, 15, 1, 1, 3), (58, 58, 28, 28, 3, 1, 58),
-            (58, 58, 28, 28, 5, 2, 58), (3, 24, 45, 40, 3, 2, 1),
+            (58, 58, 28, 28, 5, 2, 58), (3, 24, 45, 40, 3, 2, 1), (3, 16, 9, 141, 3, 2, 1),
         };
         foreach (var (cin, cout, h, w, k, s, g) in cases)
         {
