@@ -48,10 +48,7 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
             for (int b = 0; b < s; b++)
             {
                 float* q = dst + (a * s + b) * plane;
-                // Columns x' with 0 <= s x' + b - Pad < W read the source; the rest is padding.
-                int d = b - Pad;
-                int first = d >= 0 ? 0 : (-d + s - 1) / s;
-                int count = first * s + d >= W ? 0 : (W - 1 - d) / s - first + 1;
+                int d = b - Pad, first = First(b), count = Count(b);
                 for (int r = 0; r < rows; r++)
                 {
                     float* row = q + r * pitch;
@@ -98,9 +95,7 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
             for (int b = 0; b < s; b++)
             {
                 float* q = dst + (a * s + b) * plane;
-                int d = b - Pad;
-                int first = d >= 0 ? 0 : (-d + s - 1) / s;
-                int count = first * s + d >= W ? 0 : (W - 1 - d) / s - first + 1;
+                int d = b - Pad, first = First(b), count = Count(b);
                 if (count <= 0) continue;
                 // Rows r with 0 <= s (row0 + r) + a - Pad < H.
                 int r0 = Math.Max(0, (Pad - a + s - 1) / s - row0);
@@ -114,8 +109,12 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
             }
     }
 
-    /// <summary>The first column of column phase <paramref name="b"/> that holds a source value.</summary>
+    /// <summary>The first column of column phase <paramref name="b"/> that holds a source value: columns x' with
+    /// 0 &lt;= s x' + b - Pad &lt; W read the source, the rest is padding.</summary>
     int First(int b) => b - Pad >= 0 ? 0 : (Pad - b + Stride - 1) / Stride;
+
+    /// <summary>How many columns of column phase <paramref name="b"/> hold source values, from <see cref="First"/> on.</summary>
+    int Count(int b) => First(b) * Stride + b - Pad >= W ? 0 : (W - 1 - b + Pad) / Stride - First(b) + 1;
 
     /// <summary><c>evens[i] = from[2 i]</c> and <c>odds[i] = from[2 i + 1]</c> for the <paramref name="count"/> values at
     /// <paramref name="from"/>; reads and writes nothing past them.</summary>
