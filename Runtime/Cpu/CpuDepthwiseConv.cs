@@ -114,36 +114,28 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
             float* dst = _y + ((long)img * _io.OutTotal + _io.OutOffset + c) * _ho * _wo;
             float* w = _weights.Pointer + c * _kk;
             float bias = _bias.Pointer[c];
-            if (_padded)
-            {
-                float* q = Pool.Scratch(worker, this, out bool kept);
-                _planes.Build<TS, TV>(src, 0, _phaseRows, 0f, q, padded: kept);
-                bool seven = RowBlock(_ho) == 7;
-                switch (_act)
-                {
-                    case Activation.None: if (seven) OnPlanes<TS, TV, ActNone, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActNone, C8>(q, dst, w, bias); break;
-                    case Activation.Relu: if (seven) OnPlanes<TS, TV, ActRelu, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActRelu, C8>(q, dst, w, bias); break;
-                    case Activation.HardSwish: if (seven) OnPlanes<TS, TV, ActHardSwish, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActHardSwish, C8>(q, dst, w, bias); break;
-                    case Activation.HardSigmoid: if (seven) OnPlanes<TS, TV, ActHardSigmoid, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActHardSigmoid, C8>(q, dst, w, bias); break;
-                    default: if (seven) OnPlanes<TS, TV, ActSigmoid, C7>(q, dst, w, bias); else OnPlanes<TS, TV, ActSigmoid, C8>(q, dst, w, bias); break;
-                }
-                continue;
-            }
             switch (_act)
             {
-                case Activation.None: Plane<TS, TV, ActNone>(src, dst, w, bias); break;
-                case Activation.Relu: Plane<TS, TV, ActRelu>(src, dst, w, bias); break;
-                case Activation.HardSwish: Plane<TS, TV, ActHardSwish>(src, dst, w, bias); break;
-                case Activation.HardSigmoid: Plane<TS, TV, ActHardSigmoid>(src, dst, w, bias); break;
-                default: Plane<TS, TV, ActSigmoid>(src, dst, w, bias); break;
+                case Activation.None: Plane<TS, TV, ActNone>(src, dst, w, bias, worker); break;
+                case Activation.Relu: Plane<TS, TV, ActRelu>(src, dst, w, bias, worker); break;
+                case Activation.HardSwish: Plane<TS, TV, ActHardSwish>(src, dst, w, bias, worker); break;
+                case Activation.HardSigmoid: Plane<TS, TV, ActHardSigmoid>(src, dst, w, bias, worker); break;
+                default: Plane<TS, TV, ActSigmoid>(src, dst, w, bias, worker); break;
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void Plane<TS, TV, TA>(float* src, float* dst, float* w, float bias) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
+    void Plane<TS, TV, TA>(float* src, float* dst, float* w, float bias, int worker) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
-        if (_k == 3) Plane3<TS, TV, TA>(src, dst, w, bias);
+        if (_padded)
+        {
+            float* q = Pool.Scratch(worker, this, out bool kept);
+            _planes.Build<TS, TV>(src, 0, _phaseRows, 0f, q, padded: kept);
+            if (RowBlock(_ho) == 7) OnPlanes<TS, TV, TA, C7>(q, dst, w, bias);
+            else OnPlanes<TS, TV, TA, C8>(q, dst, w, bias);
+        }
+        else if (_k == 3) Plane3<TS, TV, TA>(src, dst, w, bias);
         else if (_k == 5) PlaneK<TS, TV, TA, C5>(src, dst, w, bias);
         else PlaneK<TS, TV, TA, C7>(src, dst, w, bias);
     }

@@ -35,79 +35,73 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
     public unsafe void Build<TS, TV>(float* src, int row0, int rows, float padValue, float* dst, bool padded = false)
         where TS : ISimd<TV> where TV : unmanaged
     {
-        if (padded)
-        {
-            Interior<TS, TV>(src, row0, rows, dst);
-            return;
-        }
-        // Every row is written once, left to right, padding in whole vectors: a vector that runs past a row's end
-        // lands in the next row (or the next phase), which is written after it.
+        if (!padded) Padding<TS, TV>(row0, rows, padValue, dst);
+        Interior<TS, TV>(src, row0, rows, dst);
+    }
+
+    /// <summary>Everything <see cref="Build"/> writes that does not come from the source: the padding of every phase row
+    /// and the slack. Padding goes in whole vectors, so a vector may run past a row's padding into what follows it; the
+    /// source values are written after (<see cref="Interior"/>), and a neighbouring row's padding gets the same value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    unsafe void Padding<TS, TV>(int row0, int rows, float padValue, float* dst) where TS : ISimd<TV> where TV : unmanaged
+    {
         int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
         TV pad = TS.Splat(padValue);
         for (int a = 0; a < s; a++)
+        {
+            var (r0, r1) = SourceRows(a, row0, rows);
             for (int b = 0; b < s; b++)
             {
                 float* q = dst + (a * s + b) * plane;
-                int d = b - Pad, first = First(b), count = Count(b);
+                int first = First(b), count = Count(b);
                 for (int r = 0; r < rows; r++)
                 {
                     float* row = q + r * pitch;
-                    int iy = s * (row0 + r) + a - Pad;
-                    if (iy < 0 || iy >= H || count <= 0)
+                    if (r < r0 || r >= r1 || count <= 0)
                     {
                         FillOver<TS, TV>(row, pitch, pad);
                         continue;
                     }
                     if (first > 0) FillOver<TS, TV>(row, first, pad);
-                    float* from = src + (long)iy * W + first * s + d;
-                    if (s == 1) Copy<TS, TV>(from, row + first, count);
-                    else CopyEven<TS, TV>(from, row + first, count);
                     if (first + count < pitch) FillOver<TS, TV>(row + first + count, pitch - first - count, pad);
                 }
                 // The slack after the last row, exactly (the last phase ends the buffer).
                 Fill<TS, TV>(q + rows * pitch, plane - rows * pitch, padValue);
             }
+        }
     }
 
-    /// <summary>What <see cref="Build"/> writes from the source, nothing else: for <paramref name="dst"/> already built with
-    /// the same geometry and rows, whose padding is still in place.</summary>
+    /// <summary>What <see cref="Build"/> writes from the source, nothing else: alone, for <paramref name="dst"/> already
+    /// built with the same geometry and rows, whose padding is still in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     unsafe void Interior<TS, TV>(float* src, int row0, int rows, float* dst) where TS : ISimd<TV> where TV : unmanaged
     {
-        int s = Stride, pitch = Pitch, plane = PlaneFloats(rows);
-        if (s == 2)
+        int pitch = Pitch, plane = PlaneFloats(rows);
+        if (Stride == 1)
         {
-            // Both column phases of a row come from the same source row, its even columns to one and its odd columns
-            // to the other (each phase's run starts at source column 0 or 1): one pass deinterleaves the row into both.
-            int evenPhase = Pad % 2, oddPhase = 1 - evenPhase;
-            int evenFirst = First(evenPhase), oddFirst = First(oddPhase);
-            for (int a = 0; a < 2; a++)
-            {
-                int r0 = Math.Max(0, (Pad - a + 1) / 2 - row0);
-                int r1 = Math.Min(rows, (H - 1 + Pad - a) / 2 - row0 + 1);
-                float* evens = dst + (a * 2 + evenPhase) * plane + evenFirst, odds = dst + (a * 2 + oddPhase) * plane + oddFirst;
-                for (int r = r0; r < r1; r++)
-                    CopySplit<TS, TV>(src + (long)(2 * (row0 + r) + a - Pad) * W, W, evens + r * pitch, odds + r * pitch);
-            }
+            var (r0, r1) = SourceRows(0, row0, rows);
+            float* q = dst + First(0);
+            for (int r = r0; r < r1; r++) Copy<TS, TV>(src + (long)(row0 + r - Pad) * W, q + r * pitch, W);
             return;
         }
-        for (int a = 0; a < s; a++)
-            for (int b = 0; b < s; b++)
-            {
-                float* q = dst + (a * s + b) * plane;
-                int d = b - Pad, first = First(b), count = Count(b);
-                if (count <= 0) continue;
-                // Rows r with 0 <= s (row0 + r) + a - Pad < H.
-                int r0 = Math.Max(0, (Pad - a + s - 1) / s - row0);
-                int r1 = Math.Min(rows, (H - 1 + Pad - a) / s - row0 + 1);
-                for (int r = r0; r < r1; r++)
-                {
-                    float* from = src + (long)(s * (row0 + r) + a - Pad) * W + first * s + d;
-                    if (s == 1) Copy<TS, TV>(from, q + r * pitch + first, count);
-                    else CopyEven<TS, TV>(from, q + r * pitch + first, count);
-                }
-            }
+        // Stride 2: both column phases of a row come from the same source row, its even columns to one and its odd
+        // columns to the other (each phase's run starts at source column 0 or 1): one pass splits the row into both.
+        int evenPhase = Pad % 2, oddPhase = 1 - evenPhase;
+        for (int a = 0; a < 2; a++)
+        {
+            var (r0, r1) = SourceRows(a, row0, rows);
+            float* evens = dst + (a * 2 + evenPhase) * plane + First(evenPhase), odds = dst + (a * 2 + oddPhase) * plane + First(oddPhase);
+            for (int r = r0; r < r1; r++)
+                CopySplit<TS, TV>(src + (long)(2 * (row0 + r) + a - Pad) * W, W, evens + r * pitch, odds + r * pitch);
+        }
     }
+
+    /// <summary>The phase rows [R0, R1) of row phase <paramref name="a"/>, counted from <paramref name="row0"/> and below
+    /// <paramref name="rows"/>, that hold a source row: 0 &lt;= s (row0 + r) + a - Pad &lt; H.</summary>
+    (int R0, int R1) SourceRows(int a, int row0, int rows) =>
+        (Math.Max(0, -FloorDiv(a - Pad, Stride) - row0), Math.Min(rows, FloorDiv(H - 1 + Pad - a, Stride) - row0 + 1));
+
+    static int FloorDiv(int x, int y) => x >= 0 ? x / y : -((-x + y - 1) / y);
 
     /// <summary>The first column of column phase <paramref name="b"/> that holds a source value: columns x' with
     /// 0 &lt;= s x' + b - Pad &lt; W read the source, the rest is padding.</summary>
@@ -164,27 +158,6 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
         {
             var mask = TS.Mask(count - i);
             TS.StoreMasked(to + i, TS.LoadMasked(from + i, mask), mask);
-        }
-    }
-
-    /// <summary><c>to[i] = from[2 i]</c> for i &lt; count; reads nothing past <c>from[2 (count - 1)]</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void CopyEven<TS, TV>(float* from, float* to, int count) where TS : ISimd<TV> where TV : unmanaged
-    {
-        int w = TS.Width, i = 0;
-        // Whole pairs of vectors while all 2W source floats are readable (the last one read is from[2 (count - 1)]).
-        for (; i + w < count; i += w)
-        {
-            TS.Deinterleave(TS.Load(from + 2 * i), TS.Load(from + 2 * i + w), out var even, out _);
-            TS.Store(to + i, even);
-        }
-        if (i < count)
-        {
-            int readable = 2 * (count - i) - 1;
-            var lo = TS.LoadMasked(from + 2 * i, TS.Mask(Math.Min(readable, w)));
-            var hi = TS.LoadMasked(from + 2 * i + w, TS.Mask(Math.Max(readable - w, 0)));
-            TS.Deinterleave(lo, hi, out var even, out _);
-            TS.StoreMasked(to + i, even, TS.Mask(count - i));
         }
     }
 }

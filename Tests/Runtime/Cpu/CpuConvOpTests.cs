@@ -90,7 +90,7 @@ public class CpuConvOpTests
     /// around the output slice included: the engine may pick either by speed alone.</summary>
     [Theory]
     [MemberData(nameof(Paths))]
-    public unsafe void DepthwiseKernelsGiveTheSameBits(CpuPath path)
+    public void DepthwiseKernelsGiveTheSameBits(CpuPath path)
     {
         var rng = new Random(16);
         // Maps of 7, 14, 28 and 56 rows (blocks of seven or eight rows), odd sizes, a single pixel, rows shorter than a
@@ -115,16 +115,8 @@ public class CpuConvOpTests
                     float[] Run(bool padded)
                     {
                         using var dw = new CpuDepthwiseConv(op, tensors, weights, path, paddedPlanes: padded);
-                        using var pool = new CpuWorkerPool(threads);
-                        pool.EnsureScratch(dw.ScratchFloats);
                         var output = Filled((long)n * outTotal * ho * wo);
-                        fixed (float* x = input, y = output)
-                        {
-                            float** t = stackalloc float*[2];
-                            t[0] = x;
-                            t[1] = y;
-                            dw.Run(pool, t, n);
-                        }
+                        CpuOpHarness.Run(dw, [input, output], n, threads);
                         return output;
                     }
                     var inPlace = Run(false);

@@ -22,10 +22,16 @@ static class CpuOpHarness
 
     /// <summary>Runs <paramref name="op"/> for <paramref name="n"/> images; <paramref name="buffers"/>[t] is tensor t
     /// ([n, C, H, W]); the output buffer is written in place.</summary>
-    public static unsafe void Run(GraphOp op, TensorInfo[] tensors, IReadOnlyDictionary<string, float[]> weights, float[][] buffers,
+    public static void Run(GraphOp op, TensorInfo[] tensors, IReadOnlyDictionary<string, float[]> weights, float[][] buffers,
         int n, CpuPath path, int threads)
     {
         using var cpu = CpuExecutor.Create(op, tensors, weights, path);
+        Run(cpu, buffers, n, threads);
+    }
+
+    /// <summary>Runs <paramref name="cpu"/> (an op made by the caller) on <paramref name="threads"/> threads the same way.</summary>
+    public static unsafe void Run(CpuOp cpu, float[][] buffers, int n, int threads)
+    {
         using var pool = new CpuWorkerPool(threads);
         pool.EnsureScratch(cpu.ScratchFloats);
         var handles = buffers.Select(b => System.Runtime.InteropServices.GCHandle.Alloc(b, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
