@@ -45,6 +45,7 @@ static class RunCommand
                     (repetitions > 1 ? $"; each op's time is the fastest of {repetitions} repetitions" : "") +
                     (passCount > 1 ? $"; each op's time is its median over {passCount} whole passes" : ""));
                 if (net.Profile.PeakGmacs is { } peak) output.WriteLine($"measured FMA peak: {peak:F1} GMAC/s on the engine's threads");
+                if (net.Profile.MaskedLoadRatio is { } masked) output.WriteLine($"measured masked load: {masked:F1}x a plain load");
                 output.WriteLine(net.Profile.ToString());
                 net.Profile = null;
             }

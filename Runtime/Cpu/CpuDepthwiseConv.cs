@@ -19,7 +19,9 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// flight per weight broadcast. Used for 5x5 and 7x7 on maps at least 14 wide and for 3x3 at stride 2 on maps at least
 /// 56 wide: there the in-place kernel's masks and four sums leave it latency-bound (DetNAS 300M, one thread, in place:
 /// 56x56 7x7 stride 2 1.41 -> 0.86 ms, stride 1 0.46 -> 0.32 ms; OneShot 56x56 3x3 stride 2 0.66 -> 0.47 ms); on maps
-/// under 14 wide and for the other 3x3 the copy cost more than it saved (docs/performance.md).</item>
+/// under 14 wide and for the other 3x3 the copy cost more than it saved (docs/performance.md). Where masked loads
+/// are slow (AMD Zen 1: 9x a plain load) also for 3x3 on maps at least 14 wide and for 5x5 and 7x7 on 7x7 maps
+/// (<see cref="PaddedPlanesPay"/>: 3x3 0.46-0.78x the in-place time there).</item>
 /// </list>
 /// Chunks are ranges of channel planes.
 /// </summary>
@@ -66,9 +68,7 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         _weights = Packed.Get(op.Name + ".weight", () => NativeBuffer.From(weights[op.Name + ".weight"]));
         _bias = Bias(op.Name, weights);
         _rows = new StridedRows(_w, _wo, _k, _stride, CpuFeatures.Width(path));
-        // Where the sums outweigh the copy (measured in-process, docs/performance.md): 5x5 and 7x7 on maps of at least 14
-        // columns, 3x3 at stride 2 on maps of at least 56.
-        _padded = paddedPlanes ?? (_k >= 5 ? _wo >= 14 : _stride == 2 && _wo >= 56);
+        _padded = paddedPlanes ?? PaddedPlanesPay(_k, _stride, _wo, MaskedLoadCost.Slow(path));
         _planes = new PaddedPlanes(_h, _w, _k / 2, _stride);
         if (!_padded) return;
         // Output rows go in blocks of RowBlock(ho): the planes hold every row the last block reads.
@@ -84,6 +84,15 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                 ((nint*)_taps.Pointer)[ky * _k + kx] = (nint)phase * planeFloats + (nint)(ky / _stride) * _planes.Pitch + kx / _stride;
             }
     }
+
+    /// <summary>
+    /// Where the padded planes' plain loads outweigh the copy (measured in place, docs/performance.md): 5x5 and 7x7 on
+    /// maps of at least 14 columns and 3x3 at stride 2 on maps of at least 56; where masked loads are slow
+    /// (<see cref="MaskedLoadCost"/>: the in-place kernel clips every border vector with them, and on a 14-wide map
+    /// every vector is a border one) also 3x3 on maps of at least 14 and 5x5 and 7x7 on 7x7 maps.
+    /// </summary>
+    internal static bool PaddedPlanesPay(int k, int stride, int wo, bool slowMaskedLoads) =>
+        k >= 5 ? wo >= (slowMaskedLoads ? 7 : 14) : (stride == 2 && wo >= 56) || (slowMaskedLoads && wo >= 14);
 
     /// <summary>Output rows per block of the padded-plane kernel: 7 for maps of 7, 14, 28 rows (none computed in vain),
     /// else 8.</summary>

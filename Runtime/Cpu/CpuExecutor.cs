@@ -141,6 +141,7 @@ internal sealed unsafe class CpuExecutor : INetworkExecutor
             {
                 // Every op rewrites its output from its inputs (the plan never overlaps them), so it can run again.
                 profile.PeakGmacs ??= _peakGmacs ??= CpuPeak.MeasureGmacs(_pool, Path);
+                if (Path == CpuPath.Vector256) profile.MaskedLoadRatio = MaskedLoadCost.Ratio(Path);
                 if (profile.Passes > 1 && profile.Repetitions <= 1)
                 {
                     ProfileInContext(profile, steps, tensors, n, sized);

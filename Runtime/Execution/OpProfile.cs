@@ -36,6 +36,10 @@ public sealed class OpProfile
     /// backend measures it on its first profiled pass), or null: <see cref="ToString"/> then gives no share of peak.</summary>
     public double? PeakGmacs { get; set; }
 
+    /// <summary>The cpu backend's masked 256-bit load time over a plain load's (<c>Cpu.MaskedLoadCost</c>; it picks
+    /// some kernels by it), or null on other backends and paths.</summary>
+    public double? MaskedLoadRatio { get; set; }
+
     /// <summary>Records one launch of <paramref name="kernel"/> that took <paramref name="time"/> and did
     /// <paramref name="macs"/> multiply-adds (0 when not counted).</summary>
     public void Add(string kernel, TimeSpan time, long macs = 0)
