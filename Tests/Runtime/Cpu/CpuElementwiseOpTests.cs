@@ -38,6 +38,47 @@ public class CpuElementwiseOpTests
             }
     }
 
+    /// <summary>The in-place and padded-plane pool kernels give the same bits (the engine picks by the cost of masked
+    /// loads), with NaN, infinities and signed zeros in the maps: first maximum wins, NaN in a window gives NaN, the
+    /// average's padding adds nothing.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void PoolKernelsGiveTheSameBits(CpuPath path)
+    {
+        var rng = new Random(23);
+        var special = new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f };
+        // Windows whose maximum is a tie of -0 and +0, sums of infinities.
+        var tied = new[] { -0f, 0f, -1f, float.NegativeInfinity };
+        int i = 0, nans = 0;
+        foreach (var (c, h, w) in Maps.Append((9, 56, 56)).Append((2, 57, 61)).Append((2, 5, 40)))
+            foreach (var kind in new[] { PoolKind.Max3x3S2, PoolKind.Avg3x3S2 })
+                foreach (bool ties in new[] { false, true })
+                {
+                    var (name, view, source) = Views(c, 1).ElementAt(i % 4);
+                    int n = 1 + i % 2, threads = 1 + 2 * (i++ % 2), ho = (h - 1) / 2 + 1, wo = (w - 1) / 2 + 1, total = c + 2;
+                    var tensors = new[] { new TensorInfo(0, source, h, w), new TensorInfo(1, total, ho, wo) };
+                    var op = new PoolOp(kind, new TensorRead(0, view), new TensorWrite(1, 1), c);
+                    var input = CpuOpHarness.Random(rng, (long)n * source * h * w, 5f);
+                    for (int s = 0; s < input.Length / 40 + 1; s++) input[rng.Next(input.Length)] = special[rng.Next(special.Length)];
+                    if (ties)
+                        for (int j = 0; j < input.Length; j++) input[j] = rng.Next(50) == 0 ? float.NaN : tied[rng.Next(tied.Length)];
+                    float[] Run(bool padded)
+                    {
+                        using var pool = new CpuPool3x3(op, tensors, path, paddedPlanes: padded);
+                        var output = Filled((long)n * total * ho * wo);
+                        CpuOpHarness.Run(pool, [input, output], n, threads);
+                        return output;
+                    }
+                    var inPlace = Run(false);
+                    var onPlanes = Run(true);
+                    int differ = Enumerable.Range(0, inPlace.Length).FirstOrDefault(j => BitConverter.SingleToInt32Bits(inPlace[j]) != BitConverter.SingleToInt32Bits(onPlanes[j]), -1);
+                    Assert.True(differ < 0, $"{path} {kind} {c}x{h}x{w} {name} ties {ties} n{n} t{threads}: index {differ} in place {(differ < 0 ? 0 : inPlace[differ])}, on planes {(differ < 0 ? 0 : onPlanes[differ])}");
+                    nans += inPlace.Count(float.IsNaN);
+                    Assert.DoesNotContain(inPlace.Where((v, j) => j % (total * ho * wo) >= ho * wo && j % (total * ho * wo) < (c + 1) * ho * wo), v => v == Sentinel);
+                }
+        Assert.True(nans > 100, $"only {nans} NaN outputs: the special values did not reach the windows");
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void GlobalAveragePoolMatchesTheReference(CpuPath path)
