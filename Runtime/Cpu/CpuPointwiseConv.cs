@@ -24,6 +24,8 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
     int _n, _colParts, _mParts;
     ResidualAdd? _residual;   // set for one pass by a fused op
     float* _r;
+    NativeBuffer? _residualRows;   // the fused add's residual channel rows (offsets within an image), by output channel
+    ResidualAdd? _residualRowsOf;
 
     public CpuPointwiseConv(ConvOp op, IReadOnlyList<TensorInfo> tensors, IReadOnlyDictionary<string, float[]> weights, CpuPath path,
         PackedWeights? packed = null)
@@ -117,22 +119,11 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
         };
         if (_residual is { } add)
         {
-            // Fused with the residual add that reads this output: the GEMM writes into the add's output slice, then
-            // this chunk gets act(y + x) while it is still in cache (the same roundings as the separate add).
+            // Fused with the residual add that reads this output: the GEMM writes act((conv + bias) + residual) into the
+            // add's output slice, the add in the micro-tile's epilogue (the same roundings as the separate add).
             var cf = new GemmC { Base = _y + ((nint)add.OutOffset + g * _mg) * _hw, ImageStride = (nint)add.OutTotal * _hw, RowStride = _hw, Columns = _hw };
-            Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, cf, m0, m1, c0, c1, Activation.None, Pool.Scratch(worker));
-            for (int j = c0; j < c1;)
-            {
-                int img = j / _hw, p = j - img * _hw, run = Math.Min(c1 - j, _hw - p);
-                for (int m = m0; m < m1; m++)
-                {
-                    int ch = g * _mg + m;
-                    float* y = _y + ((long)img * add.OutTotal + add.OutOffset + ch) * _hw + p;
-                    float* r = _r + ((long)img * add.InputTotal + add.Sources[ch]) * _hw + p;
-                    Act.AddActivate<TS, TV>(y, r, y, run, add.Activation);
-                }
-                j += run;
-            }
+            var r = new GemmResidual { Base = _r, ImageStride = (nint)add.InputTotal * _hw, RowOffsets = (nint*)_residualRows!.Pointer + g * _mg };
+            Gemm.Run<TS, TV>(_weights.Pointer + g * _groupFloats, _k, _bias.Pointer + g * _mg, b, cf, r, m0, m1, c0, c1, add.Activation, Pool.Scratch(worker));
             return;
         }
         var c = new GemmC { Base = _y + ((nint)_io.OutOffset + g * _mg) * _hw, ImageStride = (nint)_io.OutTotal * _hw, RowStride = _hw, Columns = _hw };
@@ -146,7 +137,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
     /// place, and the convolution has no activation of its own (the add's comes after the sum).</summary>
     public ResidualAdd? FusableWith(AddOp add, IReadOnlyList<TensorInfo> tensors)
     {
-        if (_act != Activation.None || _io.OutOffset != 0 || _io.OutTotal != _groups * _mg) return null;
+        if (_act != Activation.None || add.Activation == Activation.Sigmoid || _io.OutOffset != 0 || _io.OutTotal != _groups * _mg) return null;
         TensorRead mine, other;
         if (add.A.Tensor == _io.Output && add.A.View.IsIdentity) (mine, other) = (add.A, add.B);
         else if (add.B.Tensor == _io.Output && add.B.View.IsIdentity) (mine, other) = (add.B, add.A);
@@ -164,6 +155,14 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
     /// <summary>Runs this convolution fused with <paramref name="add"/> (from <see cref="FusableWith"/>).</summary>
     public void RunFused(CpuWorkerPool pool, float** tensors, int n, ResidualAdd add)
     {
+        if (!ReferenceEquals(add, _residualRowsOf))
+        {
+            // Once per fused add (the plan keeps it): where each output channel's residual row starts in an image.
+            _residualRows?.Dispose();
+            _residualRows = new NativeBuffer((long)add.Sources.Length * (sizeof(nint) / sizeof(float)));
+            for (int ch = 0; ch < add.Sources.Length; ch++) ((nint*)_residualRows.Pointer)[ch] = (nint)add.Sources[ch] * _hw;
+            _residualRowsOf = add;
+        }
         _residual = add;
         try { Run(pool, tensors, n); }
         finally { _residual = null; }
@@ -173,6 +172,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
     {
         base.Dispose();
         _rowOffsets.Dispose();
+        _residualRows?.Dispose();
     }
 }
 

@@ -39,6 +39,16 @@ internal unsafe struct GemmC
     public int GridWidth;
 }
 
+/// <summary>A residual input added to C after the bias and before the activation (a residual add fused into the
+/// product): row m of image i at <c>Base + i * ImageStride + RowOffsets[m]</c>, laid out like C's rows (<see cref="GemmC.Columns"/>
+/// values per image, contiguous). <see cref="Base"/> null: none.</summary>
+internal unsafe struct GemmResidual
+{
+    public float* Base;
+    public nint ImageStride;
+    public nint* RowOffsets;
+}
+
 /// <summary>
 /// The matrix product under every convolution of the CPU engine: <c>C[m, j] = act(sum_k W[m, k] * B[k, j] + bias[m])</c>.
 /// <para>
@@ -92,22 +102,38 @@ internal static unsafe class Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TS, TV>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
+        int m0, int m1, int c0, int c1, Activation act, float* scratch) where TS : ISimd<TV> where TV : unmanaged =>
+        Run<TS, TV>(packedW, k, bias, b, c, default, m0, m1, c0, c1, act, scratch);
+
+    /// <summary>
+    /// <see cref="Run{TS, TV}(float*, int, float*, in GemmB, in GemmC, int, int, int, int, Activation, float*)"/> with
+    /// <paramref name="residual"/> added before the activation: <c>C = act((W B + bias) + R)</c>, rounded after each sum
+    /// as a separate add would be. The micro-tile's epilogue adds it from registers; a tile that crosses an image, a
+    /// sliver column store C first and add in a pass over what they stored. No grid outputs, no sigmoid (its epilogue
+    /// calls out per lane).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TS, TV>(float* packedW, int k, float* bias, in GemmB b, in GemmC c, in GemmResidual residual,
         int m0, int m1, int c0, int c1, Activation act, float* scratch) where TS : ISimd<TV> where TV : unmanaged
     {
+        if (residual.Base != null && (act == Activation.Sigmoid || c.GridPitch != 0))
+            throw new ArgumentException("a fused residual takes no grid outputs and no sigmoid", nameof(residual));
         switch (act)
         {
-            case Activation.None: Run<TS, TV, ActNone>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case Activation.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case Activation.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            case Activation.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
-            default: Run<TS, TV, ActSigmoid>(packedW, k, bias, b, c, m0, m1, c0, c1, scratch); break;
+            case Activation.None: Run<TS, TV, ActNone>(packedW, k, bias, b, c, residual, m0, m1, c0, c1, scratch); break;
+            case Activation.Relu: Run<TS, TV, ActRelu>(packedW, k, bias, b, c, residual, m0, m1, c0, c1, scratch); break;
+            case Activation.HardSwish: Run<TS, TV, ActHardSwish>(packedW, k, bias, b, c, residual, m0, m1, c0, c1, scratch); break;
+            case Activation.HardSigmoid: Run<TS, TV, ActHardSigmoid>(packedW, k, bias, b, c, residual, m0, m1, c0, c1, scratch); break;
+            default: Run<TS, TV, ActSigmoid>(packedW, k, bias, b, c, residual, m0, m1, c0, c1, scratch); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Run<TS, TV, TA>(float* packedW, int k, float* bias, in GemmB b, in GemmC c,
+    static void Run<TS, TV, TA>(float* packedW, int k, float* bias, in GemmB b, in GemmC c, in GemmResidual residual,
         int m0, int m1, int c0, int c1, float* scratch) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
     {
+        bool fused = residual.Base != null;
+        float** residualRows = stackalloc float*[8];
         int w = TS.Width, nr = TS.TileVectors * w, mr = TS.TileRows;
         int kBlocks = (k + KBlock - 1) / KBlock, kc = (k + kBlocks - 1) / kBlocks;
         float* panel = scratch;
@@ -130,7 +156,12 @@ internal static unsafe class Gemm
             {
                 // A sliver of a tile (a 7x7 map's 49th column, 1x1 maps): a matrix-vector product per column costs
                 // a quarter of a micro-tile that broadcasts every weight for one useful lane.
-                for (int j = col; j < col + cols; j++) Column<TA>(packedW, k, bias, b, c, m0, m1, j);
+                if (fused)
+                {
+                    for (int j = col; j < col + cols; j++) Column<ActNone>(packedW, k, bias, b, c, m0, m1, j);
+                    AddResidual<TS, TV>(c, residual, m0, m1 - m0, col, cols, TA.Kind);
+                }
+                else for (int j = col; j < col + cols; j++) Column<TA>(packedW, k, bias, b, c, m0, m1, j);
                 continue;
             }
             int img = col / c.Columns, at = col - img * c.Columns;
@@ -181,7 +212,21 @@ internal static unsafe class Gemm
                         ldc = nr;
                         if (!first) CopyTile(c, row, rows, col, cols, cross, nr, toC: false);
                     }
-                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final, c.GridPitch != 0 ? grid : default, ahead);
+                    // A fused residual goes into the epilogue of a tile within one image; a crossing tile adds it
+                    // after the copy out (its epilogue then leaves the activation to that pass).
+                    bool addInTile = fused && final && within;
+                    if (addInTile)
+                        for (int r = 0; r < rows; r++) residualRows[r] = residual.Base + img * residual.ImageStride + residual.RowOffsets[row + r] + at;
+                    var args = new TileArgs(wp, k, kn, panel, nr, bias + row, cp, ldc, rows, first, final, c.GridPitch != 0 ? grid : default, ahead,
+                        addInTile ? residualRows : null);
+                    if (fused && !within)
+                    {
+                        if (rows > 4) Dispatch<TS, TV, ActNone, C8, C0>(vectors, masked, args, mask, regs);
+                        else Dispatch<TS, TV, ActNone, C4, C0>(vectors, masked, args, mask, regs);
+                        CopyTile(c, row, rows, col, cols, cross, nr, toC: true);
+                        if (final) AddResidual<TS, TV>(c, residual, row, rows, col, cols, TA.Kind);
+                        continue;
+                    }
                     if (c.GridPitch != 0)
                     {
                         if (rows > 4) Dispatch<TS, TV, TA, C8, C1>(vectors, masked, args, mask, regs);
@@ -347,9 +392,12 @@ internal static unsafe class Gemm
         }
     }
 
-    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final, Grid grid, nint ahead)
+    readonly struct TileArgs(float* w, int k, int kn, float* b, nint ldb, float* bias, float* c, nint ldc, int rows, bool first, bool final, Grid grid, nint ahead,
+        float** residual = null)
     {
         public readonly float* W = w, B = b, Bias = bias, C = c;
+        /// <summary>Per row of the tile, its residual row at the tile's first column (null: no residual).</summary>
+        public readonly float** Residual = residual;
         public readonly int K = k, Kn = kn, Rows = rows;
         public readonly nint Ldb = ldb, Ldc = ldc;
         public readonly bool First = first, Final = final;
@@ -581,6 +629,22 @@ internal static unsafe class Gemm
             else SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
             return;
         }
+        if (a.Residual != null)
+        {
+            float** r = a.Residual;
+            StoreRowAdd<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], r[0], c00, c01, c02, c03, mask);
+            if (a.Rows > 1) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 1 * ldc, a.Bias[1], r[1], c10, c11, c12, c13, mask);
+            if (a.Rows > 2) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 2 * ldc, a.Bias[2], r[2], c20, c21, c22, c23, mask);
+            if (a.Rows > 3) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 3 * ldc, a.Bias[3], r[3], c30, c31, c32, c33, mask);
+            if (eight)
+            {
+                if (a.Rows > 4) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 4 * ldc, a.Bias[4], r[4], c40, c41, c42, c43, mask);
+                if (a.Rows > 5) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 5 * ldc, a.Bias[5], r[5], c50, c51, c52, c53, mask);
+                if (a.Rows > 6) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 6 * ldc, a.Bias[6], r[6], c60, c61, c62, c63, mask);
+                if (a.Rows > 7) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 7 * ldc, a.Bias[7], r[7], c70, c71, c72, c73, mask);
+            }
+            return;
+        }
         StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, mask);
         if (a.Rows > 1) StoreRow<TS, TV, TA, TN, TMask>(c + 1 * ldc, a.Bias[1], c10, c11, c12, c13, mask);
         if (a.Rows > 2) StoreRow<TS, TV, TA, TN, TMask>(c + 2 * ldc, a.Bias[2], c20, c21, c22, c23, mask);
@@ -591,6 +655,42 @@ internal static unsafe class Gemm
             if (a.Rows > 5) StoreRow<TS, TV, TA, TN, TMask>(c + 5 * ldc, a.Bias[5], c50, c51, c52, c53, mask);
             if (a.Rows > 6) StoreRow<TS, TV, TA, TN, TMask>(c + 6 * ldc, a.Bias[6], c60, c61, c62, c63, mask);
             if (a.Rows > 7) StoreRow<TS, TV, TA, TN, TMask>(c + 7 * ldc, a.Bias[7], c70, c71, c72, c73, mask);
+        }
+    }
+
+    /// <summary><see cref="StoreRow"/> with the residual row <paramref name="r"/> added after the bias, before the
+    /// activation (the masked last vector reads only its lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreRowAdd<TS, TV, TA, TN, TMask>(float* c, float bias, float* r, TV v0, TV v1, TV v2, TV v3, TV mask)
+        where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst where TMask : IConst
+    {
+        TV bv = TS.Splat(bias);
+        Put<TS, TV, TN, TMask>(c, 0, TA.Apply<TS, TV>(TS.Add(TS.Add(v0, bv), Residual<TS, TV, TN, TMask>(r, 0, mask))), mask);
+        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, TA.Apply<TS, TV>(TS.Add(TS.Add(v1, bv), Residual<TS, TV, TN, TMask>(r, 1, mask))), mask);
+        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, TA.Apply<TS, TV>(TS.Add(TS.Add(v2, bv), Residual<TS, TV, TN, TMask>(r, 2, mask))), mask);
+        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, TA.Apply<TS, TV>(TS.Add(TS.Add(v3, bv), Residual<TS, TV, TN, TMask>(r, 3, mask))), mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV Residual<TS, TV, TN, TMask>(float* r, int v, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst =>
+        TMask.Value != 0 && v == TN.Value - 1 ? TS.LoadMasked(r + v * TS.Width, mask) : TS.Load(r + v * TS.Width);
+
+    /// <summary>C = act(C + R) over rows [<paramref name="row"/>, + <paramref name="rows"/>) and global columns
+    /// [<paramref name="col"/>, + <paramref name="cols"/>), in runs split at image boundaries: the residual of the
+    /// tiles whose epilogue does not add it.</summary>
+    static void AddResidual<TS, TV>(in GemmC c, in GemmResidual residual, int row, int rows, int col, int cols, Activation act)
+        where TS : ISimd<TV> where TV : unmanaged
+    {
+        for (int done = 0; done < cols;)
+        {
+            int j = col + done, img = j / c.Columns, p = j - img * c.Columns;
+            int run = Math.Min(cols - done, c.Columns - p);
+            for (int r = row; r < row + rows; r++)
+            {
+                float* y = c.Base + img * c.ImageStride + r * c.RowStride + p;
+                Act.AddActivate<TS, TV>(y, residual.Base + img * residual.ImageStride + residual.RowOffsets[r] + p, y, run, act);
+            }
+            done += run;
         }
     }
 
