@@ -587,7 +587,7 @@ internal static unsafe class Gemm
             if (eight && a.Rows > 7) StoreRaw<TS, TV, TN, TMask>(c + 7 * ldc, c70, c71, c72, c73, mask);
             return;
         }
-        if (TA.Kind == Activation.Sigmoid || TGrid.Value != 0)
+        if (TA.Kind == Activation.Sigmoid || TGrid.Value != 0 || a.Residual != null)
         {
             // Only the accumulators in use are stored: an unused one kept alive would hold a register through the loop.
             regs[0] = c00;
@@ -625,24 +625,9 @@ internal static unsafe class Gemm
                 if (nv > 2) regs[30] = c72;
                 if (nv > 3) regs[31] = c73;
             }
-            if (TGrid.Value != 0 && TA.Kind != Activation.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
+            if (a.Residual != null) ResidualEpilogue<TS, TV, TA, TN, TMask>(regs, a.Rows, a.Bias, a.Residual, c, ldc, mask);
+            else if (TGrid.Value != 0 && TA.Kind != Activation.Sigmoid) GridEpilogue<TS, TV, TA, TN>(regs, a.Rows, a.Bias, c, ldc, a.Grid, a.Final);
             else SlowEpilogue<TS, TV, TN, TMask>(regs, a.Rows, a.Bias, c, ldc, mask, TA.Kind, a.Grid, a.Final);
-            return;
-        }
-        if (a.Residual != null)
-        {
-            float** r = a.Residual;
-            StoreRowAdd<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], r[0], c00, c01, c02, c03, mask);
-            if (a.Rows > 1) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 1 * ldc, a.Bias[1], r[1], c10, c11, c12, c13, mask);
-            if (a.Rows > 2) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 2 * ldc, a.Bias[2], r[2], c20, c21, c22, c23, mask);
-            if (a.Rows > 3) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 3 * ldc, a.Bias[3], r[3], c30, c31, c32, c33, mask);
-            if (eight)
-            {
-                if (a.Rows > 4) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 4 * ldc, a.Bias[4], r[4], c40, c41, c42, c43, mask);
-                if (a.Rows > 5) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 5 * ldc, a.Bias[5], r[5], c50, c51, c52, c53, mask);
-                if (a.Rows > 6) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 6 * ldc, a.Bias[6], r[6], c60, c61, c62, c63, mask);
-                if (a.Rows > 7) StoreRowAdd<TS, TV, TA, TN, TMask>(c + 7 * ldc, a.Bias[7], r[7], c70, c71, c72, c73, mask);
-            }
             return;
         }
         StoreRow<TS, TV, TA, TN, TMask>(c + 0 * ldc, a.Bias[0], c00, c01, c02, c03, mask);
@@ -658,17 +643,21 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary><see cref="StoreRow"/> with the residual row <paramref name="r"/> added after the bias, before the
-    /// activation (the masked last vector reads only its lanes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRowAdd<TS, TV, TA, TN, TMask>(float* c, float bias, float* r, TV v0, TV v1, TV v2, TV v3, TV mask)
+    /// <summary>The final tile from <paramref name="regs"/> with a fused residual: row r gets
+    /// <c>act((acc + bias) + R[r])</c>, the masked last vector reading only its lanes. Out of line, like the other
+    /// epilogues that go through <paramref name="regs"/>: inlined, it would push the micro-tile past the JIT's inlining
+    /// budget, and the plain epilogue's stores would become calls.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void ResidualEpilogue<TS, TV, TA, TN, TMask>(TV* regs, int rows, float* bias, float** residual, float* c, nint ldc, TV mask)
         where TS : ISimd<TV> where TV : unmanaged where TA : IAct where TN : IConst where TMask : IConst
     {
-        TV bv = TS.Splat(bias);
-        Put<TS, TV, TN, TMask>(c, 0, TA.Apply<TS, TV>(TS.Add(TS.Add(v0, bv), Residual<TS, TV, TN, TMask>(r, 0, mask))), mask);
-        if (TN.Value > 1) Put<TS, TV, TN, TMask>(c, 1, TA.Apply<TS, TV>(TS.Add(TS.Add(v1, bv), Residual<TS, TV, TN, TMask>(r, 1, mask))), mask);
-        if (TN.Value > 2) Put<TS, TV, TN, TMask>(c, 2, TA.Apply<TS, TV>(TS.Add(TS.Add(v2, bv), Residual<TS, TV, TN, TMask>(r, 2, mask))), mask);
-        if (TN.Value > 3) Put<TS, TV, TN, TMask>(c, 3, TA.Apply<TS, TV>(TS.Add(TS.Add(v3, bv), Residual<TS, TV, TN, TMask>(r, 3, mask))), mask);
+        for (int r = 0; r < rows; r++)
+        {
+            TV bv = TS.Splat(bias[r]);
+            float* row = c + r * ldc, from = residual[r];
+            for (int v = 0; v < TN.Value; v++)
+                Put<TS, TV, TN, TMask>(row, v, TA.Apply<TS, TV>(TS.Add(TS.Add(regs[4 * r + v], bv), Residual<TS, TV, TN, TMask>(from, v, mask))), mask);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
