@@ -125,8 +125,18 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
         int rest = count - 2 * i;
         if (rest > 0)
         {
-            var lo = TS.LoadMasked(from + 2 * i, TS.Mask(Math.Min(rest, w)));
-            var hi = TS.LoadMasked(from + 2 * i + w, TS.Mask(Math.Max(rest - w, 0)));
+            // The tail: with a vector of the row before it, plain loads ending at the row's end (lanes past it unused).
+            TV lo, hi;
+            if (count >= w)
+            {
+                lo = rest >= w ? TS.Load(from + 2 * i) : TS.LoadEnding(from + count, rest);
+                hi = rest > w ? TS.LoadEnding(from + count, rest - w) : lo;
+            }
+            else
+            {
+                lo = TS.LoadMasked(from + 2 * i, TS.Mask(Math.Min(rest, w)));
+                hi = TS.LoadMasked(from + 2 * i + w, TS.Mask(Math.Max(rest - w, 0)));
+            }
             TS.Deinterleave(lo, hi, out var even, out var odd);
             TS.StoreMasked(evens + i, even, TS.Mask((rest + 1) / 2));
             TS.StoreMasked(odds + i, odd, TS.Mask(rest / 2));
@@ -154,6 +164,12 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
     {
         int i = 0;
         for (; i <= count - TS.Width; i += TS.Width) TS.Store(to + i, TS.Load(from + i));
+        if (i < count && count >= TS.Width)
+        {
+            // The tail as the last whole vector of the run, overlapping what is already copied.
+            TS.Store(to + count - TS.Width, TS.Load(from + count - TS.Width));
+            return;
+        }
         if (i < count)
         {
             var mask = TS.Mask(count - i);

@@ -34,6 +34,13 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     static abstract TV LoadMasked(float* p, TV mask);
     /// <summary>Loads the masked lanes, <paramref name="fill"/> in the others, without touching memory past them.</summary>
     static abstract TV LoadMaskedOr(float* p, TV mask, TV fill);
+    /// <summary>
+    /// The <paramref name="lanes"/> floats before <paramref name="end"/> (1..Width) in lanes [0, lanes), the other lanes
+    /// unspecified (store them masked off or drop them), touching only [end - Width, end): at least a vector before
+    /// <paramref name="end"/> must be readable. A row's tail without a masked load (<c>vmaskmovps</c> costs about nine
+    /// plain loads on AMD Zen 1, <see cref="MaskedLoadCost"/>).
+    /// </summary>
+    static abstract TV LoadEnding(float* end, int lanes);
     static abstract void StoreMasked(float* p, TV v, TV mask);
     /// <summary><see cref="StoreMasked"/> as the instruction's own masked store: a few bytes of code, for the GEMM
     /// micro-kernel's epilogue (a larger inlined store pushed the kernel past the JIT's inlining budget).</summary>
@@ -78,6 +85,9 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> LoadMasked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadMaskedOr(float* p, Vector512<float> mask, Vector512<float> fill) => Avx512F.MaskLoad(p, mask, fill);
+    /// <summary>An opmask load: as cheap as a plain one on every AVX-512 processor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadEnding(float* end, int lanes) => LoadMasked(end - lanes, Mask(lanes));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, Vector512<float> v, Vector512<float> mask) => Avx512F.MaskStore(p, mask, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -120,6 +130,10 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadMasked(float* p, Vector256<float> mask) => Avx.MaskLoad(p, mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LoadMaskedOr(float* p, Vector256<float> mask, Vector256<float> fill) => Vector256.ConditionalSelect(mask, Avx.MaskLoad(p, mask), fill);
+    /// <summary>The vector ending at <paramref name="end"/>, its last <paramref name="lanes"/> lanes moved down to lane 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadEnding(float* end, int lanes) =>
+        Avx2.PermuteVar8x32(Vector256.Load(end - 8), Vector256.Min(Vector256.Create(8 - lanes) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(7)));
     /// <summary>
     /// Stores the masked lanes, which are one run [lo, lo + count) (every mask of the engine is): the run moved down to
     /// lane 0, then plain stores of 4, 2 and 1 floats. <c>vmaskmovps</c> to memory costs ~18 micro-ops and a dozen
@@ -210,6 +224,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     public static float LoadMasked(float* p, float mask) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadMaskedOr(float* p, float mask, float fill) => BitConverter.SingleToInt32Bits(mask) != 0 ? *p : fill;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LoadEnding(float* end, int lanes) => end[-1];
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMaskedCompact(float* p, float v, float mask) => StoreMasked(p, v, mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,6 +24,34 @@ public class SimdMaskedStoreTests
         }
     }
 
+    /// <summary><see cref="ISimd{TV}.LoadEnding"/>: the last <c>lanes</c> floats before the end in lanes [0, lanes), for
+    /// every lane count and alignment, reading only the vector before the end (the row tails of the padded planes).</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void LoadEndingGivesTheFloatsBeforeTheEndInTheFirstLanes(CpuPath path)
+    {
+        switch (path)
+        {
+            case CpuPath.Vector512: CheckEnding<Simd512, Vector512<float>>(); break;
+            case CpuPath.Vector256: CheckEnding<Simd256, Vector256<float>>(); break;
+            default: CheckEnding<SimdScalar, float>(); break;
+        }
+    }
+
+    static unsafe void CheckEnding<TS, TV>() where TS : ISimd<TV> where TV : unmanaged
+    {
+        int w = TS.Width;
+        var data = Enumerable.Range(0, 4 * w).Select(i => 1000f + i).ToArray();
+        fixed (float* p = data)
+            for (int end = w; end <= 3 * w; end++)
+                for (int lanes = 1; lanes <= w; lanes++)
+                {
+                    var v = TS.LoadEnding(p + end, lanes);
+                    for (int l = 0; l < lanes; l++)
+                        Assert.Equal(data[end - lanes + l], TS.Get(v, l));
+                }
+    }
+
     static unsafe void Check<TS, TV>() where TS : ISimd<TV> where TV : unmanaged
     {
         int w = TS.Width;
