@@ -121,8 +121,7 @@ public class CpuConvOpTests
                     }
                     var inPlace = Run(false);
                     var onPlanes = Run(true);
-                    int differ = Enumerable.Range(0, inPlace.Length).FirstOrDefault(j => BitConverter.SingleToInt32Bits(inPlace[j]) != BitConverter.SingleToInt32Bits(onPlanes[j]), -1);
-                    Assert.True(differ < 0, $"{path} dw {c} {h}x{w} k{k} s{s} {name} {act} n{n} t{threads}: index {differ} in place {(differ < 0 ? 0 : inPlace[differ])}, on planes {(differ < 0 ? 0 : onPlanes[differ])}");
+                    AssertSameBits(inPlace, onPlanes, $"{path} dw {c} {h}x{w} k{k} s{s} {name} {act} n{n} t{threads}", "in place", "on planes");
                     Assert.DoesNotContain(inPlace.Where((v, j) => j % (outTotal * ho * wo) >= ho * wo && j % (outTotal * ho * wo) < (c + 1) * ho * wo), v => v == Sentinel);
                 }
     }

@@ -71,8 +71,7 @@ public class CpuElementwiseOpTests
                     }
                     var inPlace = Run(false);
                     var onPlanes = Run(true);
-                    int differ = Enumerable.Range(0, inPlace.Length).FirstOrDefault(j => BitConverter.SingleToInt32Bits(inPlace[j]) != BitConverter.SingleToInt32Bits(onPlanes[j]), -1);
-                    Assert.True(differ < 0, $"{path} {kind} {c}x{h}x{w} {name} ties {ties} n{n} t{threads}: index {differ} in place {(differ < 0 ? 0 : inPlace[differ])}, on planes {(differ < 0 ? 0 : onPlanes[differ])}");
+                    AssertSameBits(inPlace, onPlanes, $"{path} {kind} {c}x{h}x{w} {name} ties {ties} n{n} t{threads}", "in place", "on planes");
                     nans += inPlace.Count(float.IsNaN);
                     Assert.DoesNotContain(inPlace.Where((v, j) => j % (total * ho * wo) >= ho * wo && j % (total * ho * wo) < (c + 1) * ho * wo), v => v == Sentinel);
                 }

@@ -54,6 +54,15 @@ static class CpuOpHarness
         return a;
     }
 
+    /// <summary>Asserts <paramref name="a"/> and <paramref name="b"/> hold the same bits (NaN payloads and signed zeros
+    /// included), naming the first index that differs and both values there.</summary>
+    public static void AssertSameBits(float[] a, float[] b, string what, string aName = "a", string bName = "b")
+    {
+        Assert.Equal(a.Length, b.Length);
+        int differ = Enumerable.Range(0, a.Length).FirstOrDefault(j => BitConverter.SingleToInt32Bits(a[j]) != BitConverter.SingleToInt32Bits(b[j]), -1);
+        Assert.True(differ < 0, $"{what}: index {differ} {aName} {(differ < 0 ? 0 : a[differ])}, {bName} {(differ < 0 ? 0 : b[differ])}");
+    }
+
     public static float[] Filled(long count)
     {
         var a = new float[count];

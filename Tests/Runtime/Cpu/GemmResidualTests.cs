@@ -38,8 +38,7 @@ public unsafe class GemmResidualTests
                 var rows = Enumerable.Range(0, rc).OrderBy(_ => rng.Next()).Take(m).ToArray();
                 var fused = Product(path, w, bias, input, residual, rows, m, k, n, hw, rc, c0, c1, act, fuse: true);
                 var separate = Product(path, w, bias, input, residual, rows, m, k, n, hw, rc, c0, c1, act, fuse: false);
-                int differ = Enumerable.Range(0, fused.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(fused[i]) != BitConverter.SingleToInt32Bits(separate[i]), -1);
-                Assert.True(differ < 0, $"{path} M{m} K{k} {n}x{hw} [{c0}, {c1}) {act}: index {differ} fused {(differ < 0 ? 0 : fused[differ])}, separate {(differ < 0 ? 0 : separate[differ])}");
+                CpuOpHarness.AssertSameBits(fused, separate, $"{path} M{m} K{k} {n}x{hw} [{c0}, {c1}) {act}", "fused", "separate");
                 // Columns outside [c0, c1) are untouched.
                 for (int j = 0; j < n * hw; j++)
                     if (j < c0 || j >= c1)
