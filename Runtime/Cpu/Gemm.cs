@@ -53,9 +53,10 @@ internal unsafe struct GemmResidual
 /// The matrix product under every convolution of the CPU engine: <c>C[m, j] = act(sum_k W[m, k] * B[k, j] + bias[m])</c>.
 /// <para>
 /// Blocking: columns in tiles of <see cref="ISimd{TV}.TileVectors"/> vectors (48 on AVX-512), K in blocks of at most
-/// <see cref="KBlock"/>. For each column tile and K block the B panel is packed into contiguous, aligned, zero-padded
-/// scratch (K-block x 48 floats, at most 24 KiB: it stays in L1 while every row tile of W streams past it); a tile may
-/// span images, which folds the batch into the columns (a 7x7 map alone fills 49 of 64 lanes; eight fill 392 of 400).
+/// <see cref="KBlock"/> (128 on AVX-512, 256 on AVX2). For each column tile and K block the B panel is packed into
+/// contiguous, aligned, zero-padded scratch (K block x tile, at most 24 KiB: it stays in L1 while every row tile of W
+/// streams past it); a tile may span images, which folds the batch into the columns (a 7x7 map alone fills 49 of 64
+/// lanes; eight fill 392 of 400).
 /// Register tiling: a micro-tile of <see cref="ISimd{TV}.TileRows"/> rows x the tile's vectors (8 x 3 x 16 on AVX-512:
 /// 24 accumulators of the 32 registers) with one fused multiply-add per weight and vector; the weights are broadcast
 /// from a packed copy (blocks of 4 rows, [K][4], so each k reads 16 or 32 consecutive bytes). Between K blocks the
@@ -71,11 +72,17 @@ internal unsafe struct GemmResidual
 [SkipLocalsInit]
 internal static unsafe class Gemm
 {
-    /// <summary>Most K rows packed at once (a 128 x 48 panel is 24 KiB, within L1 with the W and C traffic).</summary>
-    public const int KBlock = 128;
+    /// <summary>Floats of the packed B panel: 24 KiB, within L1 with the W and C traffic.</summary>
+    public const int PanelFloats = 6 * 1024;
+
+    /// <summary>Most K rows packed at once for tiles of <paramref name="tileColumns"/> columns: as many as fill
+    /// <see cref="PanelFloats"/> (AVX-512: 128 x 48; AVX2: 256 x 24), at most 256. One block for K up to 256 on AVX2
+    /// instead of two at 128 keeps the partial sums out of C: V1 g3's and DetNAS's 14x14 1x1s (K = 160, 232) 0.90-0.94x,
+    /// V2's 7x7 (K = 232) 0.87-0.98x in-process on AMD EPYC Zen 1.</summary>
+    public static int KBlock(int tileColumns) => Math.Min(256, PanelFloats / tileColumns);
 
     /// <summary>Scratch floats a thread needs (the packed panel and a crossing tile), for the widest path.</summary>
-    public const int ScratchFloats = KBlock * 64 + 8 * 64 + 64;
+    public const int ScratchFloats = PanelFloats + 8 * 64 + 64;
 
     /// <summary>Floats of the packed copy of an <paramref name="m"/> x <paramref name="k"/> weight matrix.</summary>
     public static long PackedLength(int m, int k) => (long)(m + 3) / 4 * 4 * k;
@@ -135,9 +142,9 @@ internal static unsafe class Gemm
         bool fused = residual.Base != null;
         float** residualRows = stackalloc float*[8];
         int w = TS.Width, nr = TS.TileVectors * w, mr = TS.TileRows;
-        int kBlocks = (k + KBlock - 1) / KBlock, kc = (k + kBlocks - 1) / kBlocks;
+        int kBlock = KBlock(nr), kBlocks = (k + kBlock - 1) / kBlock, kc = (k + kBlocks - 1) / kBlocks;
         float* panel = scratch;
-        float* cross = scratch + KBlock * 64;   // a crossing tile, [mr][nr]
+        float* cross = scratch + PanelFloats;   // a crossing tile, [mr][nr]
         // Grid outputs: per vector of a tile, two (offset, mask) stores: the lanes in the vector's first grid row and
         // those in the next.
         TV* gridMasks = stackalloc TV[8];
