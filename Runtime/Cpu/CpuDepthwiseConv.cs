@@ -11,8 +11,9 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// multiply-adds, then adds the bias; a tap in the padding adds w * 0, which leaves a sum that started from +0
 /// unchanged):
 /// <list type="bullet">
-/// <item>In place (<see cref="StridedRows"/>): masked loads clip the borders, stride 2 deinterleaves in registers, four
-/// output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for the rest (3x3
+/// <item>In place (<see cref="StridedRows"/>): masks clip the borders (3x3: a whole load masked in a register where the
+/// vector lies inside the plane, a masked load only on its first and last rows), stride 2 deinterleaves in registers,
+/// four output rows per pass so each input row is loaded once for all of them. No copy, no scratch. Used for the rest (3x3
 /// at stride 1 or on maps under 56 wide, any kernel on maps under 14 wide), where the copy costs more than it saves.</item>
 /// <item>On padded phase planes (<see cref="PaddedPlanes"/>, in the thread's scratch; the padding is written once per
 /// op and thread and only the interior is copied per plane): plain loads, no bounds, eight (or seven) output rows in
@@ -317,6 +318,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
             // Stride 1: the three taps' masks; stride 2: the two pairs' halves (shift -1, then 0). Kept in registers.
             TV m0 = TS.Load(masks), m1 = TS.Load(masks + width), m2 = TS.Load(masks + 2 * width), m3 = TS.Load(masks + 3 * width);
             bool last = j == vectors - 1;
+            // Rows whose tap vectors lie inside the plane load them whole and mask in a register (the same zeros):
+            // a masked load costs about nine plain ones on AMD Zen 1. Rows [lo, hi) are those.
+            int reach = _stride == 1 ? x0 + 1 + width : 2 * x0 + 2 * width, back = _stride == 1 ? x0 - 1 : 2 * x0 - 2;
+            int lo = back >= 0 ? 0 : (-back + iw - 1) / iw, hi = h * iw >= reach ? Math.Min(h, (h * iw - reach) / iw + 1) : 0;
             for (int y0 = 0; y0 < ho; y0 += 4)
             {
                 TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, t0, t1, t2;
@@ -325,38 +330,38 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     int r0 = y0 - 1;
                     if ((uint)(r0 + 0) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 0, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
                     }
                     if ((uint)(r0 + 1) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 1, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
                         a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
                     }
                     if ((uint)(r0 + 2) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 2, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
                         a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
                         a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
                     }
                     if ((uint)(r0 + 3) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 3, lo, hi), out t0, out t1, out t2);
                         a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
                         a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
                         a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
                     }
                     if ((uint)(r0 + 4) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 4, lo, hi), out t0, out t1, out t2);
                         a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
                         a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
                     }
                     if ((uint)(r0 + 5) < (uint)h)
                     {
-                        Taps1<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps1<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 5, lo, hi), out t0, out t1, out t2);
                         a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
                     }
                 }
@@ -365,50 +370,50 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     int r0 = 2 * y0 - 1;
                     if ((uint)(r0 + 0) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 0) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 0, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a0)));
                     }
                     if ((uint)(r0 + 1) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 1) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 1, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a0)));
                     }
                     if ((uint)(r0 + 2) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 2) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 2, lo, hi), out t0, out t1, out t2);
                         a0 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a0)));
                         a1 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a1)));
                     }
                     if ((uint)(r0 + 3) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 3) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 3, lo, hi), out t0, out t1, out t2);
                         a1 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a1)));
                     }
                     if ((uint)(r0 + 4) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 4) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 4, lo, hi), out t0, out t1, out t2);
                         a1 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a1)));
                         a2 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a2)));
                     }
                     if ((uint)(r0 + 5) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 5) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 5, lo, hi), out t0, out t1, out t2);
                         a2 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a2)));
                     }
                     if ((uint)(r0 + 6) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 6) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 6) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 6, lo, hi), out t0, out t1, out t2);
                         a2 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a2)));
                         a3 = TS.Fma(w2, t2, TS.Fma(w1, t1, TS.Fma(w0, t0, a3)));
                     }
                     if ((uint)(r0 + 7) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 7) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 7) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 7, lo, hi), out t0, out t1, out t2);
                         a3 = TS.Fma(w5, t2, TS.Fma(w4, t1, TS.Fma(w3, t0, a3)));
                     }
                     if ((uint)(r0 + 8) < (uint)h)
                     {
-                        Taps2<TS, TV>(src + (r0 + 8) * iw, x0, m0, m1, m2, m3, out t0, out t1, out t2);
+                        Taps2<TS, TV>(src + (r0 + 8) * iw, x0, m0, m1, m2, m3, InPlane(r0 + 8, lo, hi), out t0, out t1, out t2);
                         a3 = TS.Fma(w8, t2, TS.Fma(w7, t1, TS.Fma(w6, t0, a3)));
                     }
                 }
@@ -423,9 +428,16 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
 
     /// <summary>Stride 1: the row's columns x - 1, x, x + 1 for the vector at <paramref name="x0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Taps1<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
+    static void Taps1<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, bool inPlane, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
     {
         float* p = row + x0;
+        if (inPlane)
+        {
+            t0 = TS.Select(m0, TS.Load(p - 1), TS.Zero);
+            t1 = TS.Select(m1, TS.Load(p), TS.Zero);
+            t2 = TS.Select(m2, TS.Load(p + 1), TS.Zero);
+            return;
+        }
         t0 = TS.LoadMasked(p - 1, m0);
         t1 = TS.LoadMasked(p, m1);
         t2 = TS.LoadMasked(p + 1, m2);
@@ -433,12 +445,22 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
 
     /// <summary>Stride 2: columns 2x - 1 (odd element at shift -1), 2x and 2x + 1 (even and odd at shift 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Taps2<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
+    static void Taps2<TS, TV>(float* row, int x0, TV m0, TV m1, TV m2, TV m3, bool inPlane, out TV t0, out TV t1, out TV t2) where TS : ISimd<TV> where TV : unmanaged
     {
         float* p = row + 2 * x0;
+        if (inPlane)
+        {
+            TS.Deinterleave(TS.Select(m0, TS.Load(p - 2), TS.Zero), TS.Select(m1, TS.Load(p - 2 + TS.Width), TS.Zero), out _, out t0);
+            TS.Deinterleave(TS.Select(m2, TS.Load(p), TS.Zero), TS.Select(m3, TS.Load(p + TS.Width), TS.Zero), out t1, out t2);
+            return;
+        }
         TS.Deinterleave(TS.LoadMasked(p - 2, m0), TS.LoadMasked(p - 2 + TS.Width, m1), out _, out t0);
         TS.Deinterleave(TS.LoadMasked(p, m2), TS.LoadMasked(p + TS.Width, m3), out t1, out t2);
     }
+
+    /// <summary>Whether row <paramref name="r"/> is in [<paramref name="lo"/>, <paramref name="hi"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool InPlane(int r, int lo, int hi) => r >= lo && r < hi;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Put<TS, TV, TA>(float* o, TV acc, TV bias, bool last, TV lastMask) where TS : ISimd<TV> where TV : unmanaged where TA : IAct
