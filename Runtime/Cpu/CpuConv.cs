@@ -68,13 +68,12 @@ internal sealed unsafe class CpuConv : CpuWeightedOp
         _bandPhaseRows = _bandRows + (_k - 1) / _stride;
 
         // B's row (ci, ky, kx): phase (ky % s, kx % s) of channel ci, shifted down ky / s rows and right kx / s columns.
-        int planeFloats = _planes.PlaneFloats(_bandPhaseRows), channelFloats = _planes.Floats(_bandPhaseRows);
+        int channelFloats = _planes.Floats(_bandPhaseRows);
         _rowOffsets = new NativeBuffer((long)_kdim * (sizeof(nint) / sizeof(float)));
         for (int ci = 0; ci < _cinG; ci++)
             for (int ky = 0; ky < _k; ky++)
                 for (int kx = 0; kx < _k; kx++)
-                    ((nint*)_rowOffsets.Pointer)[(ci * _k + ky) * _k + kx] = (nint)ci * channelFloats
-                        + ((ky % _stride) * _stride + kx % _stride) * planeFloats + ky / _stride * _planes.Pitch + kx / _stride;
+                    ((nint*)_rowOffsets.Pointer)[(ci * _k + ky) * _k + kx] = (nint)ci * channelFloats + _planes.TapOffset(ky, kx, _bandPhaseRows);
     }
 
     public override string Kernel => "Conv2d";

@@ -75,15 +75,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         // Output rows go in blocks of RowBlock(ho): the planes hold every row the last block reads.
         int block = RowBlock(_ho);
         _phaseRows = (_ho + block - 1) / block * block + (_k - 1) / _stride;
-        // Tap (ky, kx) of output (y, x) is at phase (ky % s, kx % s), row y + ky / s, column x + kx / s.
-        int planeFloats = _planes.PlaneFloats(_phaseRows);
         _taps = new NativeBuffer(_kk * (long)(sizeof(nint) / sizeof(float)));
         for (int ky = 0; ky < _k; ky++)
-            for (int kx = 0; kx < _k; kx++)
-            {
-                int phase = ky % _stride * _stride + kx % _stride;
-                ((nint*)_taps.Pointer)[ky * _k + kx] = (nint)phase * planeFloats + (nint)(ky / _stride) * _planes.Pitch + kx / _stride;
-            }
+            for (int kx = 0; kx < _k; kx++) ((nint*)_taps.Pointer)[ky * _k + kx] = _planes.TapOffset(ky, kx, _phaseRows);
     }
 
     /// <summary>

@@ -51,11 +51,9 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
         if (!_padded) return;
         // Output rows go in blocks of four: the planes hold every row the last block reads.
         _phaseRows = (_ho + 3) / 4 * 4 + 1;
-        int planeFloats = _planes.PlaneFloats(_phaseRows);
         _taps = new nint[9];
         for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++)
-                _taps[ky * 3 + kx] = (nint)(ky % 2 * 2 + kx % 2) * planeFloats + (nint)(ky / 2) * _planes.Pitch + kx / 2;
+            for (int kx = 0; kx < 3; kx++) _taps[ky * 3 + kx] = _planes.TapOffset(ky, kx, _phaseRows);
     }
 
     public override string Kernel => _max ? "Max3x3S2" : "Avg3x3S2";

@@ -450,7 +450,8 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>Loads vector <paramref name="v"/> of a C row (a partial sum), masked when it is the last of a masked tile.</summary>
+    /// <summary>Loads vector <paramref name="v"/> of a C row (a partial sum) or of a row laid out like one (a fused
+    /// residual), masked when it is the last of a masked tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static TV LoadC<TS, TV, TN, TMask, TGrid>(float* p, int v, TV mask, in Grid grid)
         where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst where TGrid : IConst
@@ -663,17 +664,14 @@ internal static unsafe class Gemm
             TV bv = TS.Splat(bias[r]);
             float* row = c + r * ldc, from = residual[r];
             for (int v = 0; v < TN.Value; v++)
-                Put<TS, TV, TN, TMask>(row, v, TA.Apply<TS, TV>(TS.Add(TS.Add(regs[4 * r + v], bv), Residual<TS, TV, TN, TMask>(from, v, mask))), mask);
+                Put<TS, TV, TN, TMask>(row, v, TA.Apply<TS, TV>(TS.Add(TS.Add(regs[4 * r + v], bv), LoadC<TS, TV, TN, TMask, C0>(from, v, mask, default))), mask);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static TV Residual<TS, TV, TN, TMask>(float* r, int v, TV mask) where TS : ISimd<TV> where TV : unmanaged where TN : IConst where TMask : IConst =>
-        TMask.Value != 0 && v == TN.Value - 1 ? TS.LoadMasked(r + v * TS.Width, mask) : TS.Load(r + v * TS.Width);
 
     /// <summary>C = act(C + R) over rows [<paramref name="row"/>, + <paramref name="rows"/>) and global columns
     /// [<paramref name="col"/>, + <paramref name="cols"/>), in runs split at image boundaries: the residual of the
     /// tiles whose epilogue does not add it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void AddResidual<TS, TV>(in GemmC c, in GemmResidual residual, int row, int rows, int col, int cols, Activation act)
         where TS : ISimd<TV> where TV : unmanaged
     {

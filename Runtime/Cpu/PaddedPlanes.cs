@@ -25,6 +25,11 @@ internal readonly record struct PaddedPlanes(int H, int W, int Pad, int Stride)
     /// <summary>Floats of all Stride x Stride phases of <paramref name="rows"/> rows.</summary>
     public int Floats(int rows) => Stride * Stride * PlaneFloats(rows);
 
+    /// <summary>Where tap (ky, kx) of output (0, 0) lies in phases built for <paramref name="rows"/> rows: phase
+    /// (ky % s, kx % s), row ky / s, column kx / s. Output (y, x) reads it <c>y * Pitch + x</c> further on.</summary>
+    public nint TapOffset(int ky, int kx, int rows) =>
+        (nint)(ky % Stride * Stride + kx % Stride) * PlaneFloats(rows) + (nint)(ky / Stride) * Pitch + kx / Stride;
+
     /// <summary>
     /// Fills phase rows [<paramref name="row0"/>, <paramref name="row0"/> + <paramref name="rows"/>) of every phase
     /// from the H x W map at <paramref name="src"/> (row pitch W), padding with <paramref name="padValue"/>; phase
