@@ -11,7 +11,9 @@ namespace ShuffleNetGpu.Runtime.Cpu;
 /// <c>g * Kg + k</c> (a whole contiguous H*W row per image: the view costs nothing) and the images are laid side by
 /// side in the columns, so small maps fill the vectors. Output rows go straight into the output's channel slice.
 /// See <see cref="Gemm"/> for the blocking and the micro-kernel. Chunks are ranges of column tiles (large maps) or of
-/// output rows (small maps), per group.
+/// output rows and column tiles (small maps), per group, numbered in channel order (group, row part, column part): the
+/// pool's caller claims from the front and its workers from the back (<see cref="CpuWorkerPool"/>), so each thread
+/// keeps the same output channels, and reads the same weight rows, from op to op and pass to pass.
 /// </summary>
 internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
 {
@@ -72,7 +74,7 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
             int want = ChunkCount(long.MaxValue, threads, ChunksPerThread);
             int per = (want + _groups - 1) / _groups;
             int width = CpuFeatures.Width(Path) * TileVectors(Path), rows = TileRows(Path);
-            int colTiles = (n * _hw + width - 1) / width, rowBlocks = (_mg + rows - 1) / rows;
+            int colTiles = SplitTiles(n * _hw, width, CpuFeatures.Width(Path)), rowBlocks = (_mg + rows - 1) / rows;
             // Split the columns when there are enough tiles for even parts. Otherwise (a small map: a few tiles, the
             // last often a sliver) split the rows too, but only one part per thread: each row part packs the same B
             // panels again.
@@ -84,6 +86,16 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
             }
         }
         return _groups * _colParts * _mParts;
+    }
+
+    /// <summary>The column tiles a split divides: all of them, except that a last tile of a sliver (the columns
+    /// <see cref="Gemm"/> computes one at a time, like a 7x7 map's 49th) goes with the part before it. As a part of its
+    /// own it would stream the part's weight rows for one column; on a thread that claims from the back it would do so
+    /// first, with the weights cold (V2 1.0x's 7x7 1x1s at batch 1 on 2 threads: 3-5% slower).</summary>
+    internal static int SplitTiles(int columns, int width, int vector)
+    {
+        int tiles = (columns + width - 1) / width, last = columns - (tiles - 1) * width;
+        return tiles > 1 && Gemm.IsSliver(last, vector) ? tiles - 1 : tiles;
     }
 
     static int TileVectors(CpuPath path) => path switch
@@ -103,11 +115,12 @@ internal sealed unsafe class CpuPointwiseConv : CpuWeightedOp
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Body<TS, TV>(int chunk, int worker)
     {
-        int mp = chunk % _mParts;
-        chunk /= _mParts;
-        int cp = chunk % _colParts, g = chunk / _colParts;
-        int width = TS.TileVectors * TS.Width, columns = _n * _hw;
-        var (t0, t1) = Range((columns + width - 1) / width, _colParts, cp);
+        int cp = chunk % _colParts;
+        chunk /= _colParts;
+        int mp = chunk % _mParts, g = chunk / _mParts;
+        int width = TS.TileVectors * TS.Width, columns = _n * _hw, tiles = (columns + width - 1) / width;
+        var (t0, t1) = Range(SplitTiles(columns, width, TS.Width), _colParts, cp);
+        if (cp == _colParts - 1) t1 = tiles;
         int c0 = t0 * width, c1 = Math.Min(columns, t1 * width);
         var (b0, b1) = Range((_mg + TS.TileRows - 1) / TS.TileRows, _mParts, mp);
         int m0 = b0 * TS.TileRows, m1 = Math.Min(_mg, b1 * TS.TileRows);

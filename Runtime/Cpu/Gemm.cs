@@ -102,6 +102,10 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>Whether a tile of <paramref name="cols"/> columns is a sliver, computed column by column (a matrix-vector
+    /// product per column costs a quarter of a micro-tile that broadcasts every weight for one useful lane).</summary>
+    public static bool IsSliver(int cols, int vectorWidth) => vectorWidth >= 8 && cols * 4 <= vectorWidth;
+
     /// <summary>
     /// Rows [<paramref name="m0"/>, <paramref name="m1"/>) and global columns [<paramref name="c0"/>, <paramref name="c1"/>)
     /// of C. <paramref name="m0"/> must be a multiple of 4 (a weight block). <paramref name="scratch"/>: 64-byte aligned,
@@ -159,7 +163,7 @@ internal static unsafe class Gemm
             int last = cols - (vectors - 1) * w;
             TV mask = TS.Mask(last);
             bool masked = last != w;
-            if (TS.Width >= 8 && cols * 4 <= TS.Width)
+            if (IsSliver(cols, TS.Width))
             {
                 // A sliver of a tile (a 7x7 map's 49th column, 1x1 maps): a matrix-vector product per column costs
                 // a quarter of a micro-tile that broadcasts every weight for one useful lane.

@@ -57,6 +57,44 @@ public class CpuConvOpTests
             }
     }
 
+    /// <summary>Split over 2 and 3 threads, a 1x1 convolution gives the bits of 1 thread, on maps whose last column
+    /// tile is a sliver (merged into the column part before it), a whole tile, or short, in every group.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void PointwiseGivesTheSameBitsOnEveryThreadCount(CpuPath path)
+    {
+        // (cin, cout, groups, h, w, n): 49 and 98 columns (a 7x7 map, one and two images), 50, 196, 73, 120 (whole
+        // tiles on every path), grouped, and enough work to split.
+        var shapes = new (int Cin, int Cout, int G, int H, int W, int N)[]
+        {
+            (116, 116, 1, 7, 7, 1), (96, 200, 1, 7, 7, 2), (64, 72, 1, 5, 10, 1), (60, 240, 3, 14, 14, 1), (120, 96, 3, 1, 73, 1),
+            (80, 64, 1, 8, 15, 1), (240, 60, 3, 7, 7, 1),
+        };
+        foreach (var (cin, cout, g, h, w, n) in shapes)
+        {
+            var one = Check(new Random(cin + cout), path, 1, n, cin, cout, h, w, 1, 1, g, ChannelView.Identity, cin, Activation.Relu, cout, 0, $"pw {cin}->{cout} g{g} {h}x{w} n{n}");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var split = Check(new Random(cin + cout), path, threads, n, cin, cout, h, w, 1, 1, g, ChannelView.Identity, cin, Activation.Relu, cout, 0, $"pw {cin}->{cout} g{g} {h}x{w} n{n}");
+                AssertSameBits(one, split, $"{path} pw {cin}->{cout} g{g} {h}x{w} n{n}", "1 thread", $"{threads} threads");
+            }
+        }
+    }
+
+    /// <summary>The column tiles a 1x1 convolution's split divides: a sliver last tile goes with the part before it.</summary>
+    [Theory]
+    [InlineData(49, 24, 8, 2)]    // 24 + 24 + 1: the 49th column is a sliver
+    [InlineData(50, 24, 8, 2)]    // 2 columns are a sliver on 8 lanes
+    [InlineData(51, 24, 8, 3)]    // 3 are not
+    [InlineData(196, 24, 8, 9)]   // 8 tiles + 4 columns
+    [InlineData(48, 24, 8, 2)]
+    [InlineData(1, 24, 8, 1)]     // one tile, however narrow
+    [InlineData(49, 48, 16, 1)]   // AVX-512: 48 + 1
+    [InlineData(52, 48, 16, 1)]   // 48 + 4: a sliver on 16 lanes
+    [InlineData(49, 4, 1, 13)]    // the scalar path has no slivers
+    public void ASliverTileIsNotAPartOfItsOwn(int columns, int width, int vector, int tiles) =>
+        Assert.Equal(tiles, CpuPointwiseConv.SplitTiles(columns, width, vector));
+
     /// <summary>A group shuffle seen by a convolution with other groups: rows within a group are not evenly spaced,
     /// so the op copies them to scratch first.</summary>
     [Theory]

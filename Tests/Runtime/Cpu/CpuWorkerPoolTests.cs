@@ -37,6 +37,28 @@ public class CpuWorkerPoolTests
         }
     }
 
+    /// <summary>The caller claims from the front and the workers from the back, so the caller's chunks are always the
+    /// first ones of a job (the engine's ops number chunks in channel order: each thread keeps its channels).</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void TheCallerRunsTheFirstChunksAndTheWorkersTheLast(int threads)
+    {
+        using var pool = new CpuWorkerPool(threads);
+        int shared = 0;
+        for (int job = 0; job < 2000; job++)
+        {
+            int chunks = 2 + job % 23;
+            var work = new Counter(chunks);
+            pool.Run(work, chunks);
+            int callerChunks = work.Workers.Count(w => w == 0);
+            Assert.All(work.Workers.Take(callerChunks), w => Assert.Equal(0, w));
+            Assert.All(work.Workers.Skip(callerChunks), w => Assert.NotEqual(0, w));
+            if (callerChunks < chunks) shared++;
+        }
+        Assert.True(shared > 100, $"the workers took part in only {shared} of 2000 jobs");
+    }
+
     [Fact]
     public void AFailingChunkIsReportedAndThePoolKeepsWorking()
     {
