@@ -157,8 +157,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         TV bv = TS.Splat(bias);
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         int rowsIn = 3 * s + k;   // input rows under four output rows
-        for (int j = 0; j < vectors; j++)
+        // Partial last vectors first and whole stores where they stay inside the plane, as in OnPlanes.
+        for (int jj = 0; jj < vectors; jj++)
         {
+            int j = wo % width != 0 ? vectors - 1 - jj : jj;
             int x0 = j * width;
             float* m = _rows.Masks(j);
             // Stride 1: tap kx's mask at [kx]; stride 2: pair i's halves at [2 i], [2 i + 1] (7x7: 4 pairs, 5x5: 3).
@@ -215,10 +217,11 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     if ((uint)ky < (uint)k) a3 = KRow<TS, TV, TK>(a3, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
                 }
                 float* o = dst + y0 * wo + x0;
-                Put<TS, TV, TA>(o, a0, bv, last, lastMask);
-                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
-                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
-                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
+                int room = ho * wo - vectors * width - y0 * wo;
+                Put<TS, TV, TA>(o, a0, bv, last && room < 0, lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && room < wo, lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && room < 2 * wo, lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && room < 3 * wo, lastMask);
             }
         }
     }
@@ -311,8 +314,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]), w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]);
         TV w5 = TS.Splat(w[5]), w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        for (int j = 0; j < vectors; j++)
+        // Partial last vectors first and whole stores where they stay inside the plane, as in OnPlanes.
+        for (int jj = 0; jj < vectors; jj++)
         {
+            int j = wo % width != 0 ? vectors - 1 - jj : jj;
             int x0 = j * width;
             float* masks = _rows.Masks(j);
             // Stride 1: the three taps' masks; stride 2: the two pairs' halves (shift -1, then 0). Kept in registers.
@@ -418,10 +423,11 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     }
                 }
                 float* o = dst + y0 * wo + x0;
-                Put<TS, TV, TA>(o, a0, bv, last, lastMask);
-                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last, lastMask);
-                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last, lastMask);
-                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last, lastMask);
+                int room = ho * wo - vectors * width - y0 * wo;
+                Put<TS, TV, TA>(o, a0, bv, last && room < 0, lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && room < wo, lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && room < 2 * wo, lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && room < 3 * wo, lastMask);
             }
         }
     }
