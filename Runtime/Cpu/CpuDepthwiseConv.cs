@@ -157,10 +157,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         TV bv = TS.Splat(bias);
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         int rowsIn = 3 * s + k;   // input rows under four output rows
-        // Partial last vectors first and whole stores where they stay inside the plane, as in OnPlanes.
-        for (int jj = 0; jj < vectors; jj++)
+        for (int step = 0; step < vectors; step++)
         {
-            int j = wo % width != 0 ? vectors - 1 - jj : jj;
+            int j = RowVector(step, vectors, wo, width);
             int x0 = j * width;
             float* m = _rows.Masks(j);
             // Stride 1: tap kx's mask at [kx]; stride 2: pair i's halves at [2 i], [2 i + 1] (7x7: 4 pairs, 5x5: 3).
@@ -217,11 +216,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     if ((uint)ky < (uint)k) a3 = KRow<TS, TV, TK>(a3, w + ky * k, t0, t1, t2, t3, t4, t5, t6);
                 }
                 float* o = dst + y0 * wo + x0;
-                int room = ho * wo - vectors * width - y0 * wo;
-                Put<TS, TV, TA>(o, a0, bv, last && room < 0, lastMask);
-                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && room < wo, lastMask);
-                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && room < 2 * wo, lastMask);
-                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && room < 3 * wo, lastMask);
+                Put<TS, TV, TA>(o, a0, bv, last && MaskLastStore(y0, ho, wo, vectors, width), lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && MaskLastStore(y0 + 1, ho, wo, vectors, width), lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && MaskLastStore(y0 + 2, ho, wo, vectors, width), lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && MaskLastStore(y0 + 3, ho, wo, vectors, width), lastMask);
             }
         }
     }
@@ -245,13 +243,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         for (int y0 = 0; y0 < ho; y0 += TR.Value)
         {
             int rows = Math.Min(TR.Value, ho - y0);
-            // The last vector of each row stores whole (its lanes past the row land on the next rows' first columns,
-            // stored after it: the last vector goes first when it is partial, and rows go in order) unless it would
-            // reach past the plane: only a plane's last rows store masked, which costs several stores on AVX2
-            // (depthwise 14x14 and 28x28 0.93-0.97x, docs/performance.md).
-            for (int jj = 0; jj < vectors; jj++)
+            for (int step = 0; step < vectors; step++)
             {
-                int j = wo % width != 0 ? vectors - 1 - jj : jj;
+                int j = RowVector(step, vectors, wo, width);
                 float* at = q + y0 * _planes.Pitch + j * width;
                 TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, a4 = TS.Zero, a5 = TS.Zero, a6 = TS.Zero, a7 = TS.Zero;
                 float* wt = w;
@@ -270,15 +264,14 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                 }
                 bool last = j == vectors - 1;
                 float* o = dst + y0 * wo + j * width;
-                int room = ho * wo - vectors * width - y0 * wo;   // row y0 + r stores whole vectors when room >= r * wo
-                Put<TS, TV, TA>(o, a0, bv, last && room < 0, lastMask);
-                if (rows > 1) Put<TS, TV, TA>(o + wo, a1, bv, last && room < wo, lastMask);
-                if (rows > 2) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && room < 2 * wo, lastMask);
-                if (rows > 3) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && room < 3 * wo, lastMask);
-                if (rows > 4) Put<TS, TV, TA>(o + 4 * wo, a4, bv, last && room < 4 * wo, lastMask);
-                if (rows > 5) Put<TS, TV, TA>(o + 5 * wo, a5, bv, last && room < 5 * wo, lastMask);
-                if (rows > 6) Put<TS, TV, TA>(o + 6 * wo, a6, bv, last && room < 6 * wo, lastMask);
-                if (TR.Value > 7 && rows > 7) Put<TS, TV, TA>(o + 7 * wo, a7, bv, last && room < 7 * wo, lastMask);
+                Put<TS, TV, TA>(o, a0, bv, last && MaskLastStore(y0, ho, wo, vectors, width), lastMask);
+                if (rows > 1) Put<TS, TV, TA>(o + wo, a1, bv, last && MaskLastStore(y0 + 1, ho, wo, vectors, width), lastMask);
+                if (rows > 2) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && MaskLastStore(y0 + 2, ho, wo, vectors, width), lastMask);
+                if (rows > 3) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && MaskLastStore(y0 + 3, ho, wo, vectors, width), lastMask);
+                if (rows > 4) Put<TS, TV, TA>(o + 4 * wo, a4, bv, last && MaskLastStore(y0 + 4, ho, wo, vectors, width), lastMask);
+                if (rows > 5) Put<TS, TV, TA>(o + 5 * wo, a5, bv, last && MaskLastStore(y0 + 5, ho, wo, vectors, width), lastMask);
+                if (rows > 6) Put<TS, TV, TA>(o + 6 * wo, a6, bv, last && MaskLastStore(y0 + 6, ho, wo, vectors, width), lastMask);
+                if (TR.Value > 7 && rows > 7) Put<TS, TV, TA>(o + 7 * wo, a7, bv, last && MaskLastStore(y0 + 7, ho, wo, vectors, width), lastMask);
             }
         }
     }
@@ -314,10 +307,9 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
         TV lastMask = TS.Mask(wo - (vectors - 1) * width);
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]), w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]);
         TV w5 = TS.Splat(w[5]), w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        // Partial last vectors first and whole stores where they stay inside the plane, as in OnPlanes.
-        for (int jj = 0; jj < vectors; jj++)
+        for (int step = 0; step < vectors; step++)
         {
-            int j = wo % width != 0 ? vectors - 1 - jj : jj;
+            int j = RowVector(step, vectors, wo, width);
             int x0 = j * width;
             float* masks = _rows.Masks(j);
             // Stride 1: the three taps' masks; stride 2: the two pairs' halves (shift -1, then 0). Kept in registers.
@@ -423,11 +415,10 @@ internal sealed unsafe class CpuDepthwiseConv : CpuWeightedOp
                     }
                 }
                 float* o = dst + y0 * wo + x0;
-                int room = ho * wo - vectors * width - y0 * wo;
-                Put<TS, TV, TA>(o, a0, bv, last && room < 0, lastMask);
-                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && room < wo, lastMask);
-                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && room < 2 * wo, lastMask);
-                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && room < 3 * wo, lastMask);
+                Put<TS, TV, TA>(o, a0, bv, last && MaskLastStore(y0, ho, wo, vectors, width), lastMask);
+                if (y0 + 1 < ho) Put<TS, TV, TA>(o + wo, a1, bv, last && MaskLastStore(y0 + 1, ho, wo, vectors, width), lastMask);
+                if (y0 + 2 < ho) Put<TS, TV, TA>(o + 2 * wo, a2, bv, last && MaskLastStore(y0 + 2, ho, wo, vectors, width), lastMask);
+                if (y0 + 3 < ho) Put<TS, TV, TA>(o + 3 * wo, a3, bv, last && MaskLastStore(y0 + 3, ho, wo, vectors, width), lastMask);
             }
         }
     }

@@ -103,6 +103,26 @@ internal abstract unsafe class CpuOp : IParallelWork, IDisposable
         return parallel ? ChunkCount(planes, threads, ChunksPerThread * 2) : 1;
     }
 
+    /// <summary>
+    /// The order a per-plane kernel visits a row's <paramref name="vectors"/> output vectors in, step
+    /// <paramref name="step"/>: the last vector first when it is partial (rows of <paramref name="rowLength"/> floats,
+    /// <paramref name="width"/> lanes), so that a whole store of it (<see cref="MaskLastStore"/>) spills onto columns of
+    /// the next rows that are stored after it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static int RowVector(int step, int vectors, int rowLength, int width) =>
+        rowLength % width != 0 ? vectors - 1 - step : step;
+
+    /// <summary>
+    /// Whether row <paramref name="y"/> of a <paramref name="rows"/> x <paramref name="rowLength"/> output plane must
+    /// store its last vector masked: only when a whole one would reach past the plane. Other rows store it whole (the
+    /// lanes past the row land on the next rows, stored later: <see cref="RowVector"/>); the engine's masked store costs
+    /// several stores on AVX2 (depthwise and pools on 7x7-28x28 maps 0.84-0.97x the time, docs/performance.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static bool MaskLastStore(int y, int rows, int rowLength, int vectors, int width) =>
+        (long)y * rowLength + (long)vectors * width > (long)rows * rowLength;
+
     /// <summary>Splits [0, <paramref name="count"/>) into <paramref name="parts"/> near-equal ranges; range <paramref name="part"/>.</summary>
     protected static (int Start, int End) Range(int count, int parts, int part) =>
         ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));

@@ -151,13 +151,9 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
             for (int y0 = 0; y0 < ho; y0 += 4)
             {
                 int rows = Math.Min(4, ho - y0);
-                // The last vector of each row stores whole (its lanes past the row land on the next rows' first columns,
-                // stored after it: the last vector goes first when it is partial, and rows go in order) unless it would
-                // reach past the plane: only a plane's last rows store masked, which costs several stores on AVX2
-                // (depthwise 14x14 and 28x28 0.93-0.97x, docs/performance.md).
-                for (int jj = 0; jj < vectors; jj++)
+                for (int step = 0; step < vectors; step++)
                 {
-                    int j = wo % width != 0 ? vectors - 1 - jj : jj;
+                    int j = RowVector(step, vectors, wo, width);
                     float* at = q + y0 * pitch + j * width;
                     TV a0 = start, a1 = start, a2 = start, a3 = start;
                     TV n0 = TS.Zero, n1 = TS.Zero, n2 = TS.Zero, n3 = TS.Zero;
@@ -177,11 +173,10 @@ internal sealed unsafe class CpuPool3x3 : CpuOp
                     }
                     bool last = j == vectors - 1;
                     float* o = dst + y0 * wo + j * width;
-                    int room = ho * wo - vectors * width - y0 * wo;   // row y0 + r stores whole vectors when room >= r * wo
-                    PoolPut<TS, TV, TMax>(o, a0, n0, nan, nine, last && room < 0, lastMask);
-                    if (rows > 1) PoolPut<TS, TV, TMax>(o + wo, a1, n1, nan, nine, last && room < wo, lastMask);
-                    if (rows > 2) PoolPut<TS, TV, TMax>(o + 2 * wo, a2, n2, nan, nine, last && room < 2 * wo, lastMask);
-                    if (rows > 3) PoolPut<TS, TV, TMax>(o + 3 * wo, a3, n3, nan, nine, last && room < 3 * wo, lastMask);
+                    PoolPut<TS, TV, TMax>(o, a0, n0, nan, nine, last && MaskLastStore(y0, ho, wo, vectors, width), lastMask);
+                    if (rows > 1) PoolPut<TS, TV, TMax>(o + wo, a1, n1, nan, nine, last && MaskLastStore(y0 + 1, ho, wo, vectors, width), lastMask);
+                    if (rows > 2) PoolPut<TS, TV, TMax>(o + 2 * wo, a2, n2, nan, nine, last && MaskLastStore(y0 + 2, ho, wo, vectors, width), lastMask);
+                    if (rows > 3) PoolPut<TS, TV, TMax>(o + 3 * wo, a3, n3, nan, nine, last && MaskLastStore(y0 + 3, ho, wo, vectors, width), lastMask);
                 }
             }
         }
